@@ -1,0 +1,12 @@
+"""Datasets for termnet: NumPy arrays only, no user interface."""
+
+from .datasets import DATASETS, Dataset, DatasetError, DatasetStatus, dataset_status, find_idx_files, load_dataset, one_hot
+from .download import DownloadError, cache_dir, fetch, mirrors
+from .idx import IdxError, read_idx, write_idx
+from .sources import FASHION_MNIST, MNIST, SOURCES
+
+__all__ = [
+    "DATASETS", "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST", "IdxError", "MNIST",
+    "SOURCES", "cache_dir", "dataset_status", "fetch", "find_idx_files", "load_dataset", "mirrors", "one_hot",
+    "read_idx", "write_idx",
+]

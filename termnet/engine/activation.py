@@ -1,0 +1,78 @@
+"""Activation: an element-wise non-linearity (softmax: per sample)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layer import Layer
+
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "softmax")
+
+
+class Activation(Layer):
+    """Applies ``name`` to its input; shapes pass through unchanged.
+
+    Args:
+        name: one of ``tanh``, ``sigmoid``, ``relu``, ``leaky_relu``, ``softmax``.
+        alpha: the slope of ``leaky_relu`` below zero.
+    """
+
+    def __init__(self, name: str, alpha: float = 0.01):
+        if name not in ACTIVATIONS:
+            raise ValueError(f"Unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+        self.name = name
+        self.alpha = float(alpha)
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        if self.name == "relu":
+            y = np.maximum(x, 0)
+        elif self.name == "tanh":
+            y = np.tanh(x)
+        elif self.name == "sigmoid":
+            # 1 / (1 + e^-x) written with tanh, which never overflows
+            y = np.tanh(x * 0.5)
+            y += 1
+            y *= 0.5
+        elif self.name == "leaky_relu":
+            self.input = x
+            y = np.maximum(x, self.alpha * x) if self.alpha <= 1 else np.minimum(x, self.alpha * x)
+        else:
+            # subtracting the row maximum leaves softmax unchanged and keeps exp() finite
+            y = x - x.max(axis=-1, keepdims=True)
+            np.exp(y, out=y)
+            y /= y.sum(axis=-1, keepdims=True)
+        self.output = y
+        return y
+
+    def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
+        y = self.output
+        if self.name == "relu":
+            # relu'(x) is 1 where the output is positive, else 0: a float mask, no np.where
+            return output_error * (y > 0)
+        if self.name == "tanh":
+            # tanh'(x) = 1 - tanh(x)^2
+            slope = y * y
+            np.subtract(1, slope, out=slope)
+            slope *= output_error
+            return slope
+        if self.name == "sigmoid":
+            # sigmoid'(x) = s(x) (1 - s(x))
+            slope = 1 - y
+            slope *= y
+            slope *= output_error
+            return slope
+        if self.name == "leaky_relu":
+            slope = (self.input > 0).astype(output_error.dtype)
+            slope *= 1 - self.alpha
+            slope += self.alpha
+            slope *= output_error
+            return slope
+        # softmax: the Jacobian is diag(s) - s s^T, so J^T g = s * (g - <g, s>)
+        dot = np.sum(output_error * y, axis=-1, keepdims=True)
+        return y * (output_error - dot)
+
+    def config(self) -> dict:
+        return {"name": self.name} if self.name != "leaky_relu" else {"name": self.name, "alpha": self.alpha}
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"

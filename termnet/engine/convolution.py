@@ -1,0 +1,176 @@
+"""Convolution: learned filters slid over an image (cross-correlation)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .initializers import initial_weights
+from .layer import Layer, Shape, ShapeError, check_weights
+
+PADDINGS = ("valid", "same")
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Convolution {name} must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+class Convolution(Layer):
+    """``depth`` filters of ``kernel_size`` x ``kernel_size`` over every input channel.
+
+    Args:
+        input_shape: ``(C, H, W)`` of one sample; ``None`` takes it from the previous layer.
+        kernel_size: the side ``k`` of each square filter.
+        depth: the number of filters, which is the number of output channels.
+        stride: the step between neighbouring windows.
+        padding: ``"valid"`` (no padding), ``"same"`` (output side ``ceil(H / stride)``,
+            zeros split as evenly as possible, the extra one at the bottom/right), or an int.
+
+    Input shape: ``(N, C, H, W)``. Output shape: ``(N, depth, H_out, W_out)``.
+    Weights: ``[K (depth, C, k, k), b (depth,)]``, one bias per filter.
+    """
+
+    def __init__(self, input_shape: Shape | None = None, kernel_size: int = 3, depth: int = 1,
+                 stride: int = 1, padding: str | int = "valid"):
+        self.kernel_size = _positive_int("kernel_size", kernel_size)
+        self.depth = _positive_int("depth", depth)
+        self.stride = _positive_int("stride", stride)
+        if not (padding in PADDINGS or (isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0)):
+            raise ValueError(f"Convolution padding must be 'valid', 'same' or an int >= 0. Received: padding={padding!r}")
+        self.padding = padding
+        if input_shape is not None:
+            input_shape = tuple(int(d) for d in input_shape)
+            if len(input_shape) != 3 or min(input_shape) < 1:
+                raise ValueError(f"Convolution input_shape must be (channels, height, width). Received: {input_shape}")
+        self._input_shape = input_shape
+        self.kernels: np.ndarray | None = None
+        self.bias: np.ndarray | None = None
+
+    # -- shapes -------------------------------------------------------------
+    @property
+    def input_shape(self) -> Shape | None:
+        return self._input_shape
+
+    def _pads(self, size: int) -> tuple[int, int]:
+        """Zeros before and after along one side of length ``size``."""
+        if self.padding == "valid":
+            return 0, 0
+        if self.padding == "same":
+            out = math.ceil(size / self.stride)
+            total = max((out - 1) * self.stride + self.kernel_size - size, 0)
+            return total // 2, total - total // 2
+        return self.padding, self.padding
+
+    def _out_size(self, size: int) -> int:
+        before, after = self._pads(size)
+        return (size + before + after - self.kernel_size) // self.stride + 1
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ShapeError(f"{self!r} expects images (channels, height, width) but receives {input_shape}")
+        if self._input_shape is not None and input_shape != self._input_shape:
+            raise ShapeError(f"{self!r} expects inputs of shape {self._input_shape} but receives {input_shape}")
+        channels, height, width = input_shape
+        if self.kernels is not None and self.kernels.shape[1] != channels:
+            raise ShapeError(f"{self!r} has filters for {self.kernels.shape[1]} channels but receives {input_shape}")
+        for side in (height, width):
+            before, after = self._pads(side)
+            if side + before + after < self.kernel_size:
+                raise ShapeError(f"{self!r}: the {self.kernel_size}x{self.kernel_size} kernel is larger than its input {input_shape}")
+        return (self.depth, self._out_size(height), self._out_size(width))
+
+    # -- parameters ---------------------------------------------------------
+    @property
+    def built(self) -> bool:
+        return self.kernels is not None
+
+    def build(self, input_shape, rng, init, dtype) -> None:
+        channels = input_shape[0]
+        if self._input_shape is None:
+            self._input_shape = tuple(input_shape)
+        if self.kernels is None:
+            k = self.kernel_size
+            fan_in, fan_out = channels * k * k, self.depth * k * k
+            self.kernels = initial_weights((self.depth, channels, k, k), fan_in, fan_out, init, rng, dtype)
+            self.bias = np.zeros(self.depth, dtype=dtype)
+        else:
+            self.kernels = np.ascontiguousarray(self.kernels, dtype=dtype)
+            self.bias = self.bias.astype(dtype, copy=False)
+        self.grad_kernels = np.zeros_like(self.kernels)
+        self.grad_bias = np.zeros_like(self.bias)
+
+    def params(self) -> list[np.ndarray]:
+        return [] if self.kernels is None else [self.kernels, self.bias]
+
+    def grads(self) -> list[np.ndarray]:
+        return [] if self.kernels is None else [self.grad_kernels, self.grad_bias]
+
+    def set_weights(self, weights) -> None:
+        k = self.kernel_size
+        kernels = np.asarray(weights[0]) if len(weights) == 2 else None
+        channels = self._input_shape[0] if self._input_shape else (kernels.shape[1] if kernels is not None and kernels.ndim == 4 else 1)
+        kernels, bias = check_weights(self, weights, [(self.depth, channels, k, k), (self.depth,)], ["K", "b"])
+        dtype = self.kernels.dtype if self.kernels is not None else np.float32
+        self.kernels = np.array(kernels, dtype=dtype)
+        self.bias = np.array(bias, dtype=dtype)
+        self.grad_kernels = np.zeros_like(self.kernels)
+        self.grad_bias = np.zeros_like(self.bias)
+
+    # -- computation ----------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        n, channels, height, width = x.shape
+        k, s = self.kernel_size, self.stride
+        (top, bottom), (left, right) = self._pads(height), self._pads(width)
+        if top or bottom or left or right:
+            x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+        out_h = (x.shape[2] - k) // s + 1
+        out_w = (x.shape[3] - k) // s + 1
+        # im2col: a strided view of every window, ordered (C, k, k, N, H_out, W_out), copied
+        # once into a (C*k*k, N*H_out*W_out) matrix so the whole batch is one matrix product.
+        sn, sc, sh, sw = x.strides
+        windows = as_strided(x, (channels, k, k, n, out_h, out_w), (sc, sh, sw, sn, sh * s, sw * s), writeable=False)
+        cols = windows.reshape(channels * k * k, n * out_h * out_w)
+        out = self.kernels.reshape(self.depth, -1) @ cols
+        out += self.bias[:, None]
+        if training:
+            self.cols = cols
+            self.geometry = (x.shape, (top, left, height, width), (out_h, out_w))
+        # (depth, N, H, W) in memory, seen as (N, depth, H, W): the transpose is free, and the
+        # element-wise layers and pooling after it keep this layout, so backward needs no copy.
+        return out.reshape(self.depth, n, out_h, out_w).transpose(1, 0, 2, 3)
+
+    def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
+        padded_shape, (top, left, height, width), (out_h, out_w) = self.geometry
+        n, channels = padded_shape[0], padded_shape[1]
+        k, s = self.kernel_size, self.stride
+        errors = output_error.transpose(1, 0, 2, 3).reshape(self.depth, -1)  # (depth, N*H*W)
+        # out = K . cols + b, so dK = errors . cols^T and db sums errors over every position
+        np.matmul(errors, self.cols.T, out=self.grad_kernels.reshape(self.depth, -1))
+        np.sum(errors, axis=1, out=self.grad_bias)
+        input_error = None
+        if self.needs_input_grad:
+            # dcols = K^T . errors; col2im adds each kernel offset's share back onto the image
+            col_errors = (self.kernels.reshape(self.depth, -1).T @ errors).reshape(channels, k, k, n, out_h, out_w)
+            padded = np.zeros((channels, n) + tuple(padded_shape[2:]), dtype=output_error.dtype)
+            for i in range(k):
+                for j in range(k):
+                    padded[:, :, i:i + s * (out_h - 1) + 1:s, j:j + s * (out_w - 1) + 1:s] += col_errors[:, i, j]
+            input_error = padded[:, :, top:top + height, left:left + width].transpose(1, 0, 2, 3)
+        if learning_rate is not None:
+            self.apply_gradients(learning_rate)
+        return input_error
+
+    def config(self) -> dict:
+        return {"input_shape": list(self._input_shape) if self._input_shape else None,
+                "kernel_size": self.kernel_size, "depth": self.depth,
+                "stride": self.stride, "padding": self.padding}
+
+    def __repr__(self) -> str:
+        extra = "" if self.stride == 1 else f", stride={self.stride}"
+        extra += "" if self.padding == "valid" else f", padding={self.padding!r}"
+        return f"Convolution({self.depth}x{self.kernel_size}x{self.kernel_size}{extra})"

@@ -1,0 +1,90 @@
+"""Pooling: keep the largest (or mean) value of each window, per channel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layer import Layer, Shape, ShapeError
+
+MODES = ("max", "average")
+
+
+class Pooling(Layer):
+    """Downsamples each channel by windows of ``pool_size`` x ``pool_size``.
+
+    A trailing row or column that does not fill a window is dropped, as frameworks
+    do (11 -> 5 with a 2x2 window).
+
+    Args:
+        pool_size: the window's side.
+        stride: the step between windows; ``None`` means ``pool_size`` (no overlap).
+        mode: ``"max"`` or ``"average"``.
+
+    Input shape: ``(N, C, H, W)``. Output shape: ``(N, C, (H - p) // s + 1, (W - p) // s + 1)``.
+    """
+
+    def __init__(self, pool_size: int = 2, stride: int | None = None, mode: str = "max"):
+        for name, value in (("pool_size", pool_size), ("stride", stride if stride is not None else pool_size)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Pooling {name} must be a positive integer. Received: {name}={value!r}")
+        if mode not in MODES:
+            raise ValueError(f"Pooling mode must be 'max' or 'average'. Received: mode={mode!r}")
+        self.pool_size = int(pool_size)
+        self.stride = int(stride) if stride is not None else self.pool_size
+        self.mode = mode
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ShapeError(f"{self!r} expects images (channels, height, width) but receives {input_shape}")
+        channels, height, width = input_shape
+        if height < self.pool_size or width < self.pool_size:
+            raise ShapeError(f"{self!r}: the {self.pool_size}x{self.pool_size} window is larger than its input {input_shape}")
+        return (channels, (height - self.pool_size) // self.stride + 1, (width - self.pool_size) // self.stride + 1)
+
+    def _offsets(self, out_h: int, out_w: int):
+        """Index of each offset inside the window: pool_size**2 strided views of the output's shape."""
+        s = self.stride
+        for a in range(self.pool_size):
+            for b in range(self.pool_size):
+                yield (slice(None), slice(None), slice(a, a + s * (out_h - 1) + 1, s), slice(b, b + s * (out_w - 1) + 1, s))
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        _, out_h, out_w = self.output_shape(x.shape[1:])
+        views = [x[index] for index in self._offsets(out_h, out_w)]
+        # element-wise max/sum over the offsets of each window: no reshape, no axis reductions
+        out = np.copy(views[0], order="K")
+        combine = np.maximum if self.mode == "max" else np.add
+        for view in views[1:]:
+            combine(out, view, out=out)
+        if self.mode == "average":
+            out *= 1.0 / self.pool_size**2
+        if training:
+            self.input, self.output = x, out
+        return out
+
+    def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
+        x, out = self.input, self.output
+        out_h, out_w = out.shape[2:]
+        input_error = np.zeros_like(x, dtype=output_error.dtype)  # same memory layout as x
+        if self.mode == "average":
+            # each input of a window contributed 1/p^2 of its mean
+            share = output_error * (1.0 / self.pool_size**2)
+            for index in self._offsets(out_h, out_w):
+                input_error[index] += share
+            return input_error
+        # max: the error goes to the first position holding the window's maximum (ties: first wins)
+        taken = np.zeros(out.shape, dtype=bool)
+        for index in self._offsets(out_h, out_w):
+            hit = x[index] == out
+            hit &= ~taken
+            taken |= hit
+            input_error[index] += output_error * hit
+        return input_error
+
+    def config(self) -> dict:
+        return {"pool_size": self.pool_size, "stride": self.stride, "mode": self.mode}
+
+    def __repr__(self) -> str:
+        extra = "" if self.stride == self.pool_size else f", stride={self.stride}"
+        return f"Pooling({self.pool_size}x{self.pool_size} {self.mode}{extra})"

@@ -1,0 +1,23 @@
+"""Flatten: images to vectors, so an FC layer can follow a Convolution."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .layer import Layer, Shape
+
+
+class Flatten(Layer):
+    """Input shape: ``(N, *dims)``. Output shape: ``(N, prod(dims))``."""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (math.prod(input_shape),)
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        self.input_dims = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
+        return output_error.reshape(self.input_dims)
