@@ -1,6 +1,15 @@
 """Datasets for termnet: NumPy arrays only, no user interface."""
 
-from .datasets import DATASETS, Dataset, DatasetError, DatasetStatus, dataset_status, find_idx_files, load_dataset, one_hot
+from .datasets import (
+    DATASETS,
+    Dataset,
+    DatasetError,
+    DatasetStatus,
+    dataset_status,
+    find_idx_files,
+    load_dataset,
+    one_hot,
+)
 from .download import DownloadError, cache_dir, fetch, mirrors
 from .idx import IdxError, read_idx, write_idx
 from .sources import FASHION_MNIST, MNIST, SOURCES

@@ -40,7 +40,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < 4:
         raise IdxError(f"{path}: only {len(data)} bytes, too short for an IDX header")
     if data[0] != 0 or data[1] != 0:
-        raise IdxError(f"{path}: not an IDX file (magic number starts {data[0]:#04x} {data[1]:#04x}, expected 0x00 0x00)")
+        raise IdxError(f"{path}: not an IDX file (it starts {data[0]:#04x} {data[1]:#04x}, not 0x00 0x00)")
     type_code, ndim = data[2], data[3]
     if type_code not in IDX_TYPES:
         raise IdxError(f"{path}: unknown IDX element type {type_code:#04x}")

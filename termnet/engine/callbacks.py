@@ -7,7 +7,7 @@ pause it by blocking in ``on_batch_end``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 class Callback:

@@ -40,7 +40,8 @@ class Convolution(Layer):
         self.depth = _positive_int("depth", depth)
         self.stride = _positive_int("stride", stride)
         if not (padding in PADDINGS or (isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0)):
-            raise ValueError(f"Convolution padding must be 'valid', 'same' or an int >= 0. Received: padding={padding!r}")
+            raise ValueError(
+                f"Convolution padding must be 'valid', 'same' or an int >= 0. Received: padding={padding!r}")
         self.padding = padding
         if input_shape is not None:
             input_shape = tuple(int(d) for d in input_shape)
@@ -81,7 +82,8 @@ class Convolution(Layer):
         for side in (height, width):
             before, after = self._pads(side)
             if side + before + after < self.kernel_size:
-                raise ShapeError(f"{self!r}: the {self.kernel_size}x{self.kernel_size} kernel is larger than its input {input_shape}")
+                k = self.kernel_size
+                raise ShapeError(f"{self!r}: the {k}x{k} kernel is larger than its input {input_shape}")
         return (self.depth, self._out_size(height), self._out_size(width))
 
     # -- parameters ---------------------------------------------------------
@@ -112,8 +114,11 @@ class Convolution(Layer):
 
     def set_weights(self, weights) -> None:
         k = self.kernel_size
-        kernels = np.asarray(weights[0]) if len(weights) == 2 else None
-        channels = self._input_shape[0] if self._input_shape else (kernels.shape[1] if kernels is not None and kernels.ndim == 4 else 1)
+        if self._input_shape:
+            channels = self._input_shape[0]
+        else:  # not placed in a network yet: the kernels tell the channel count
+            kernels = np.asarray(weights[0]) if len(weights) == 2 else None
+            channels = kernels.shape[1] if kernels is not None and kernels.ndim == 4 else 1
         kernels, bias = check_weights(self, weights, [(self.depth, channels, k, k), (self.depth,)], ["K", "b"])
         dtype = self.kernels.dtype if self.kernels is not None else np.float32
         self.kernels = np.array(kernels, dtype=dtype)
@@ -122,45 +127,52 @@ class Convolution(Layer):
         self.grad_bias = np.zeros_like(self.bias)
 
     # -- computation ----------------------------------------------------------
+    # Memory layout. Arrays are (N, C, H, W) to the outside, but this layer stores its output
+    # as (C, H, W, N) in memory and views it as (N, C, H, W) (a free transpose). With the batch
+    # innermost, a window position covers a contiguous run of W_out * N numbers, so im2col and
+    # col2im copy long runs instead of rows of a dozen, and the activations and pooling after it
+    # work on runs of N. Layers after it see ordinary (N, C, H, W) arrays.
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         n, channels, height, width = x.shape
         k, s = self.kernel_size, self.stride
         (top, bottom), (left, right) = self._pads(height), self._pads(width)
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N); free when already so
         if top or bottom or left or right:
-            x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
-        out_h = (x.shape[2] - k) // s + 1
-        out_w = (x.shape[3] - k) // s + 1
-        # im2col: a strided view of every window, ordered (C, k, k, N, H_out, W_out), copied
-        # once into a (C*k*k, N*H_out*W_out) matrix so the whole batch is one matrix product.
-        sn, sc, sh, sw = x.strides
-        windows = as_strided(x, (channels, k, k, n, out_h, out_w), (sc, sh, sw, sn, sh * s, sw * s), writeable=False)
-        cols = windows.reshape(channels * k * k, n * out_h * out_w)
+            x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        out_h = (x.shape[1] - k) // s + 1
+        out_w = (x.shape[2] - k) // s + 1
+        # im2col: a strided view of every window, (C, k, k, H_out, W_out, N), copied once into a
+        # (C*k*k, H_out*W_out*N) matrix so that the whole batch is one matrix product.
+        sc, sh, sw, sn = x.strides
+        windows = as_strided(x, (channels, k, k, out_h, out_w, n), (sc, sh, sw, sh * s, sw * s, sn),
+                             writeable=False)
+        cols = windows.reshape(channels * k * k, out_h * out_w * n)
         out = self.kernels.reshape(self.depth, -1) @ cols
         out += self.bias[:, None]
         if training:
             self.cols = cols
             self.geometry = (x.shape, (top, left, height, width), (out_h, out_w))
-        # (depth, N, H, W) in memory, seen as (N, depth, H, W): the transpose is free, and the
-        # element-wise layers and pooling after it keep this layout, so backward needs no copy.
-        return out.reshape(self.depth, n, out_h, out_w).transpose(1, 0, 2, 3)
+        return out.reshape(self.depth, out_h, out_w, n).transpose(3, 0, 1, 2)
 
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
         padded_shape, (top, left, height, width), (out_h, out_w) = self.geometry
-        n, channels = padded_shape[0], padded_shape[1]
+        channels, n = padded_shape[0], padded_shape[3]
         k, s = self.kernel_size, self.stride
-        errors = output_error.transpose(1, 0, 2, 3).reshape(self.depth, -1)  # (depth, N*H*W)
+        # (depth, H_out*W_out*N); free when the error kept this layer's layout, as it does
+        # through the activations and pooling
+        errors = np.ascontiguousarray(output_error.transpose(1, 2, 3, 0)).reshape(self.depth, -1)
         # out = K . cols + b, so dK = errors . cols^T and db sums errors over every position
         np.matmul(errors, self.cols.T, out=self.grad_kernels.reshape(self.depth, -1))
         np.sum(errors, axis=1, out=self.grad_bias)
         input_error = None
         if self.needs_input_grad:
             # dcols = K^T . errors; col2im adds each kernel offset's share back onto the image
-            col_errors = (self.kernels.reshape(self.depth, -1).T @ errors).reshape(channels, k, k, n, out_h, out_w)
-            padded = np.zeros((channels, n) + tuple(padded_shape[2:]), dtype=output_error.dtype)
+            col_errors = (self.kernels.reshape(self.depth, -1).T @ errors).reshape(channels, k, k, out_h, out_w, n)
+            padded = np.zeros(padded_shape, dtype=output_error.dtype)
             for i in range(k):
                 for j in range(k):
-                    padded[:, :, i:i + s * (out_h - 1) + 1:s, j:j + s * (out_w - 1) + 1:s] += col_errors[:, i, j]
-            input_error = padded[:, :, top:top + height, left:left + width].transpose(1, 0, 2, 3)
+                    padded[:, i:i + s * (out_h - 1) + 1:s, j:j + s * (out_w - 1) + 1:s] += col_errors[:, i, j]
+            input_error = padded[:, top:top + height, left:left + width].transpose(3, 0, 1, 2)
         if learning_rate is not None:
             self.apply_gradients(learning_rate)
         return input_error

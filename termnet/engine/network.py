@@ -75,7 +75,8 @@ def _positive(name: str, value, kind=float):
     if kind is int:
         ok = ok and float(value).is_integer()
     if not ok or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive {'integer' if kind is int else 'number'}. Received: {name}={value!r}")
+        what = "integer" if kind is int else "number"
+        raise ValueError(f"{name} must be a positive {what}. Received: {name}={value!r}")
     return kind(value)
 
 
@@ -154,10 +155,16 @@ class Network:
                 raise ShapeError(f"Layer {row.index} {row.error}")
         self.input_shape = tuple(input_shape or self.input_shape or self.layers[0].input_shape)
         shape = self.input_shape
+        trainable_before = False
+        self._first_trainable = len(self.layers)
         for index, (layer, row) in enumerate(zip(self.layers, rows)):
             following = self.layers[index + 1] if index + 1 < len(self.layers) else None
             layer.build(shape, self._init_rng, self._init_for(following), self.dtype)
-            layer.needs_input_grad = index > 0
+            # the error is only carried back as far as the first layer with parameters
+            layer.needs_input_grad = trainable_before
+            if layer.params() and not trainable_before:
+                self._first_trainable = index
+            trainable_before = trainable_before or bool(layer.params())
             shape = row.output_shape
         self.output_shape = shape
         return self
@@ -201,10 +208,10 @@ class Network:
     def backward(self, output: np.ndarray, target: np.ndarray) -> None:
         """Fill every layer's gradients for the loss of ``output`` against ``target``."""
         if self._fused():
-            error, layers = CrossEntropy.softmax_gradient(output, target), self.layers[:-1]
+            error, end = CrossEntropy.softmax_gradient(output, target), len(self.layers) - 1
         else:
-            error, layers = self.loss.gradient(output, target), self.layers
-        for layer in reversed(layers):
+            error, end = self.loss.gradient(output, target), len(self.layers)
+        for layer in reversed(self.layers[self._first_trainable:end]):
             error = layer.backward(error)
 
     def _prepare(self, x, y=None):
@@ -281,12 +288,14 @@ class Network:
         total_steps = steps * epochs
         self.stop_training = False
         callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": len(x)})
+        # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
-            for epoch in range(epochs):
-                self._fit_epoch(epoch, x, y, labels, batch_size, steps, total_steps, params, grads,
-                                validation_data, callbacks)
-                if self.stop_training:
-                    break
+            with np.errstate(over="ignore", invalid="ignore"):
+                for epoch in range(epochs):
+                    self._fit_epoch(epoch, x, y, labels, batch_size, steps, total_steps, params, grads,
+                                    validation_data, callbacks)
+                    if self.stop_training:
+                        break
         finally:
             callbacks.on_train_end(self.last_logs if self.history else {})
         return self
@@ -299,11 +308,10 @@ class Network:
         started = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0
         for batch in range(steps):
-            if order is None:
-                xb, yb = x[batch * batch_size:(batch + 1) * batch_size], y[batch * batch_size:(batch + 1) * batch_size]
-            else:
-                index = order[batch * batch_size:(batch + 1) * batch_size]
-                xb, yb = x[index], y[index]
+            index = slice(batch * batch_size, (batch + 1) * batch_size)
+            if order is not None:
+                index = order[index]  # a gathered copy of this batch; a slice is a free view
+            xb, yb = x[index], y[index]
             output = self.forward(xb, training=True)
             loss = self.loss.value(output, yb)
             if not math.isfinite(loss):
@@ -318,8 +326,7 @@ class Network:
             logs = {"loss": loss, "size": n, "epoch": epoch, "batches": steps,
                     "learning_rate": self.optimizer.learning_rate}
             if labels is not None:
-                hits = int(np.count_nonzero(output.argmax(axis=1) == (labels[index] if order is not None else
-                                                                      labels[batch * batch_size:batch * batch_size + n])))
+                hits = int(np.count_nonzero(output.argmax(axis=1) == labels[index]))
                 correct += hits
                 logs["accuracy"] = hits / n
             callbacks.on_batch_end(batch, logs)

@@ -51,10 +51,14 @@ class SGD(Optimizer):
             raise ValueError(f"momentum must be in [0, 1). Received: momentum={momentum}")
         self.momentum = momentum
         self.velocities: list[np.ndarray] = []
+        self.scratch: list[np.ndarray] = []
 
     def update(self, index, param, grad):
         if not self.momentum:
-            param -= self.learning_rate * grad
+            # lr * grad into a reused buffer: no temporary per step, and the gradient stays readable
+            if index == len(self.scratch):
+                self.scratch.append(np.empty_like(grad))
+            param -= np.multiply(grad, self.learning_rate, out=self.scratch[index])
             return
         if index == len(self.velocities):
             self.velocities.append(np.zeros_like(param))

@@ -39,7 +39,8 @@ class Pooling(Layer):
             raise ShapeError(f"{self!r} expects images (channels, height, width) but receives {input_shape}")
         channels, height, width = input_shape
         if height < self.pool_size or width < self.pool_size:
-            raise ShapeError(f"{self!r}: the {self.pool_size}x{self.pool_size} window is larger than its input {input_shape}")
+            p = self.pool_size
+            raise ShapeError(f"{self!r}: the {p}x{p} window is larger than its input {input_shape}")
         return (channels, (height - self.pool_size) // self.stride + 1, (width - self.pool_size) // self.stride + 1)
 
     def _offsets(self, out_h: int, out_w: int):
@@ -47,10 +48,13 @@ class Pooling(Layer):
         s = self.stride
         for a in range(self.pool_size):
             for b in range(self.pool_size):
-                yield (slice(None), slice(None), slice(a, a + s * (out_h - 1) + 1, s), slice(b, b + s * (out_w - 1) + 1, s))
+                rows, cols = slice(a, a + s * (out_h - 1) + 1, s), slice(b, b + s * (out_w - 1) + 1, s)
+                yield (slice(None), slice(None), rows, cols)
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         _, out_h, out_w = self.output_shape(x.shape[1:])
+        if self.mode == "max" and self.pool_size == self.stride == 2:
+            return self._forward_2x2(x, out_h, out_w, training)
         views = [x[index] for index in self._offsets(out_h, out_w)]
         # element-wise max/sum over the offsets of each window: no reshape, no axis reductions
         out = np.copy(views[0], order="K")
@@ -61,7 +65,36 @@ class Pooling(Layer):
             out *= 1.0 / self.pool_size**2
         if training:
             self.input, self.output = x, out
+            self.__dict__.pop("rows", None)
         return out
+
+    # The common 2x2, stride 2 max pooling in two stages, each a maximum of two halves: row pairs
+    # (long contiguous runs), then column pairs of that half-size result. Backward sends the error
+    # down one side of each stage with a single mask, the other side getting the rest, so every
+    # window's error lands on exactly one position (ties: the first) in six passes.
+    def _forward_2x2(self, x, out_h, out_w, training):
+        top, bottom = x[:, :, 0:2 * out_h:2, :2 * out_w], x[:, :, 1:2 * out_h:2, :2 * out_w]
+        rows = np.maximum(top, bottom)
+        out = np.maximum(rows[..., 0::2], rows[..., 1::2])
+        if training:
+            self.input, self.output, self.rows = x, out, rows
+        return out
+
+    def _backward_2x2(self, output_error):
+        x, rows = self.input, self.rows
+        out_h, out_w = rows.shape[2], rows.shape[3] // 2
+        row_error = np.empty_like(rows, dtype=output_error.dtype)
+        left = np.multiply(output_error, rows[..., 0::2] >= rows[..., 1::2], out=row_error[..., 0::2])
+        np.subtract(output_error, left, out=row_error[..., 1::2])
+        input_error = np.empty_like(x, dtype=output_error.dtype)
+        if x.shape[2] > 2 * out_h:
+            input_error[:, :, 2 * out_h:] = 0  # the dropped trailing row gets no error
+        if x.shape[3] > 2 * out_w:
+            input_error[:, :, :, 2 * out_w:] = 0
+        top, bottom = x[:, :, 0:2 * out_h:2, :2 * out_w], x[:, :, 1:2 * out_h:2, :2 * out_w]
+        upper = np.multiply(row_error, top >= bottom, out=input_error[:, :, 0:2 * out_h:2, :2 * out_w])
+        np.subtract(row_error, upper, out=input_error[:, :, 1:2 * out_h:2, :2 * out_w])
+        return input_error
 
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
         x, out = self.input, self.output
@@ -73,6 +106,8 @@ class Pooling(Layer):
             for index in self._offsets(out_h, out_w):
                 input_error[index] += share
             return input_error
+        if hasattr(self, "rows"):
+            return self._backward_2x2(output_error)
         # max: the error goes to the first position holding the window's maximum (ties: first wins)
         taken = np.zeros(out.shape, dtype=bool)
         for index in self._offsets(out_h, out_w):

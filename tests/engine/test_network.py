@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from termnet.engine import (
-    FC, Activation, Callback, Convolution, Flatten, Network, Pooling, ShapeError, TrainingDiverged,
+    FC,
+    Activation,
+    Callback,
+    Convolution,
+    Flatten,
+    Network,
+    Pooling,
+    ShapeError,
+    TrainingDiverged,
 )
 from termnet.engine.optimizers import Adam, Momentum
 
@@ -117,7 +125,8 @@ def test_summary_lists_shapes_and_parameters():
 
 def test_misfitting_layers_are_refused_when_added_naming_both_shapes():
     net = Network().add(Convolution((1, 28, 28), 3, 8))
-    with pytest.raises(ShapeError, match=r"FC\(800 -> 10\) expects inputs of shape \(800,\) but receives \(8, 26, 26\)"):
+    message = r"FC\(800 -> 10\) expects inputs of shape \(800,\) but receives \(8, 26, 26\)"
+    with pytest.raises(ShapeError, match=message):
         net.add(FC(800, 10))
     assert len(net.layers) == 1  # the refused layer was not added
     with pytest.raises(ShapeError, match=r"window is larger than its input \(8, 1, 1\)"):

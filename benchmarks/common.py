@@ -1,0 +1,46 @@
+"""Shared helpers for the benchmarks: finding MNIST, and timing by median of runs."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist"
+
+
+def mnist_dir(option: str | None = None) -> Path | None:
+    """The MNIST folder from an option, $TERMNET_MNIST_DIR or ../shared/data/mnist, if it exists."""
+    for candidate in (option, os.environ.get("TERMNET_MNIST_DIR"), DEFAULT_MNIST):
+        if candidate and (Path(candidate) / "t10k-images-idx3-ubyte.gz").is_file():
+            return Path(candidate)
+    return None
+
+
+def load_mnist_or_synthetic(option: str | None = None, samples: int = 60000):
+    """(x_train, y_train, x_test, y_test, description): real MNIST when present, else random images."""
+    folder = mnist_dir(option)
+    if folder:
+        from termnet.data import load_dataset
+
+        data = load_dataset("mnist", data_dir=folder)
+        return data.x_train, data.y_train, data.x_test, data.y_test, f"MNIST from {folder}"
+    rng = np.random.default_rng(0)
+    x = rng.random((samples, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, samples)
+    return x, y, x[:10000], y[:10000], "random 28x28 images (real MNIST not found)"
+
+
+def seconds(fn, *args) -> float:
+    """Wall-clock seconds of one call."""
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def median_seconds(fn, *args, repeats: int = 5) -> float:
+    return statistics.median(seconds(fn, *args) for _ in range(repeats))

@@ -1,0 +1,43 @@
+"""Per-layer timing: where a training step spends its time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network
+
+
+@dataclass
+class LayerTiming:
+    """Median milliseconds of one layer's forward and backward for one batch."""
+
+    index: int
+    layer: str
+    forward_ms: float
+    backward_ms: float
+
+
+def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int = 5) -> list[LayerTiming]:
+    """Time each layer's forward and backward on the batch ``x``, ``y``; weights are left unchanged."""
+    network._require_loss()
+    x, y = network._prepare(x, y)
+    layers = network.layers
+    forward = np.zeros((repeats, len(layers)))
+    backward = np.zeros((repeats, len(layers)))
+    for r in range(repeats):
+        out = x
+        for i, layer in enumerate(layers):
+            start = time.perf_counter()
+            out = layer.forward(out, True)
+            forward[r, i] = time.perf_counter() - start
+        fused = network._fused()
+        error = (type(network.loss).softmax_gradient(out, y) if fused else network.loss.gradient(out, y))
+        for i in reversed(range(len(layers) - (1 if fused else 0))):
+            start = time.perf_counter()
+            error = layers[i].backward(error)
+            backward[r, i] = time.perf_counter() - start
+    f, b = np.median(forward, axis=0) * 1e3, np.median(backward, axis=0) * 1e3
+    return [LayerTiming(i, repr(layer), float(f[i]), float(b[i])) for i, layer in enumerate(layers)]

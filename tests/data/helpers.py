@@ -1,0 +1,85 @@
+"""Small IDX datasets written by tests, and a local HTTP server to download them from."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from termnet.data import write_idx
+from termnet.data.sources import STANDARD_FILES, Source
+
+
+def write_tiny_mnist(folder: Path, train=12, test=5, seed=0, gz=True) -> dict[str, np.ndarray]:
+    """Four IDX files of random 28x28 images, every digit present in train; returns the arrays."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train_images": rng.integers(0, 256, (train, 28, 28), dtype=np.uint8),
+        "train_labels": (np.arange(train) % 10).astype(np.uint8),
+        "test_images": rng.integers(0, 256, (test, 28, 28), dtype=np.uint8),
+        "test_labels": (np.arange(test) % 10).astype(np.uint8),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for role, array in arrays.items():
+        name = STANDARD_FILES[role] if gz else STANDARD_FILES[role].removesuffix(".gz")
+        write_idx(folder / name, array)
+    return arrays
+
+
+def source_for(folder: Path, mirrors: tuple[str, ...], name="mnist") -> Source:
+    """A Source whose checksums are those of the files in ``folder``."""
+    hashes = {role: hashlib.sha256((folder / f).read_bytes()).hexdigest() for role, f in STANDARD_FILES.items()}
+    return Source(name, "Test digits", STANDARD_FILES, hashes, mirrors, "TERMNET_MNIST_MIRRORS",
+                  tuple(str(d) for d in range(10)))
+
+
+class _TruncatingHandler(http.server.SimpleHTTPRequestHandler):
+    """Announces the whole file, sends half of it, then hangs up: an interrupted download."""
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def http_server(folder: Path, truncate: bool = False):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL."""
+    handler = _TruncatingHandler if truncate else _QuietHandler
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens: a mirror that is down."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
