@@ -142,13 +142,16 @@ class Convolution(Layer):
         out_h = (x.shape[1] - k) // s + 1
         out_w = (x.shape[2] - k) // s + 1
         # im2col: a strided view of every window, (C, k, k, H_out, W_out, N), copied once into a
-        # (C*k*k, H_out*W_out*N) matrix so that the whole batch is one matrix product.
+        # (C*k*k, H_out*W_out*N) matrix so that the whole batch is one matrix product. A last row
+        # of ones carries the bias through the same product, saving a pass over the output.
         sc, sh, sw, sn = x.strides
         windows = as_strided(x, (channels, k, k, out_h, out_w, n), (sc, sh, sw, sh * s, sw * s, sn),
                              writeable=False)
-        cols = windows.reshape(channels * k * k, out_h * out_w * n)
-        out = self.kernels.reshape(self.depth, -1) @ cols
-        out += self.bias[:, None]
+        taps = channels * k * k
+        cols = np.empty((taps + 1, out_h * out_w * n), dtype=x.dtype)
+        cols[:taps].reshape(windows.shape)[...] = windows
+        cols[taps] = 1
+        out = np.concatenate([self.kernels.reshape(self.depth, -1), self.bias[:, None]], axis=1) @ cols
         if training:
             self.cols = cols
             self.geometry = (x.shape, (top, left, height, width), (out_h, out_w))
@@ -161,13 +164,15 @@ class Convolution(Layer):
         # (depth, H_out*W_out*N); free when the error kept this layer's layout, as it does
         # through the activations and pooling
         errors = np.ascontiguousarray(output_error.transpose(1, 2, 3, 0)).reshape(self.depth, -1)
-        # out = K . cols + b, so dK = errors . cols^T and db sums errors over every position
-        np.matmul(errors, self.cols.T, out=self.grad_kernels.reshape(self.depth, -1))
-        np.sum(errors, axis=1, out=self.grad_bias)
+        # out = [K b] . [cols; 1], so [dK db] = errors . [cols; 1]^T: db sums errors over positions
+        grad = errors @ self.cols.T
+        self.grad_kernels.reshape(self.depth, -1)[...] = grad[:, :-1]
+        self.grad_bias[...] = grad[:, -1]
         input_error = None
         if self.needs_input_grad:
             # dcols = K^T . errors; col2im adds each kernel offset's share back onto the image
-            col_errors = (self.kernels.reshape(self.depth, -1).T @ errors).reshape(channels, k, k, out_h, out_w, n)
+            kernels = self.kernels.reshape(self.depth, -1)
+            col_errors = (kernels.T @ errors).reshape(channels, k, k, out_h, out_w, n)
             padded = np.zeros(padded_shape, dtype=output_error.dtype)
             for i in range(k):
                 for j in range(k):

@@ -10,6 +10,8 @@ inside a ``Network`` an optimizer takes that step instead.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 Shape = tuple[int, ...]
@@ -76,6 +78,13 @@ class Layer:
     def config(self) -> dict:
         """Constructor arguments, JSON-friendly, to rebuild this layer."""
         return {}
+
+    def replica(self) -> Layer:
+        """A twin for another thread: the same parameters, its own caches and gradient buffers."""
+        twin = copy.copy(self)
+        twin.__dict__.update({name: np.zeros_like(value) for name, value in self.__dict__.items()
+                              if name.startswith("grad_") and isinstance(value, np.ndarray)})
+        return twin
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -10,10 +10,12 @@ import numpy as np
 
 from .activation import Activation
 from .callbacks import CallbackList
+from .convolution import Convolution
 from .initializers import INITIALIZERS
 from .layer import Layer, Shape, ShapeError
 from .losses import CrossEntropy, Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
+from .parallel import MIN_SHARD, ShardedSteps, available_threads
 from .schedules import SCHEDULES, learning_rate_factor
 
 PREDICT_BATCH = 512
@@ -92,6 +94,8 @@ class Network:
         init: ``"auto"`` (He before relu, Xavier otherwise), ``"he"``, ``"xavier"`` or ``"uniform"`` (±0.5).
         seed: makes the initial weights, the shuffling and so the history reproducible.
         dtype: ``"float32"`` (fast, the default) or ``"float64"`` (gradient checks).
+        threads: threads that share each batch in ``fit``; ``None`` splits batches of networks
+            with convolutions over the BLAS threads, 1 never splits (see parallel.py).
 
     Example::
 
@@ -102,7 +106,7 @@ class Network:
 
     def __init__(self, learning_rate: float = 0.1, epochs: int = 10, batch_size: int = 32,
                  optimizer: str | Optimizer = "sgd", schedule: str | None = None, init: str = "auto",
-                 seed: int | None = None, dtype="float32", shuffle: bool = True):
+                 seed: int | None = None, dtype="float32", shuffle: bool = True, threads: int | None = None):
         self.learning_rate = _positive("learning_rate", learning_rate)
         self.epochs = _positive("epochs", epochs, int)
         self.batch_size = _positive("batch_size", batch_size, int)
@@ -112,6 +116,9 @@ class Network:
         if init not in INITIALIZERS:
             raise ValueError(f"Unknown init {init!r}; expected one of {', '.join(INITIALIZERS)}")
         self.schedule, self.init, self.seed, self.shuffle = schedule, init, seed, shuffle
+        if threads is not None:
+            threads = _positive("threads", threads, int)
+        self.threads = threads
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64. Received: dtype={dtype!r}")
@@ -205,14 +212,24 @@ class Network:
         last = self.layers[-1]
         return isinstance(last, Activation) and last.name == "softmax" and isinstance(self.loss, CrossEntropy)
 
+    def _output_error(self, output: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, int]:
+        """The error that starts backward, and the index of the layer it enters after."""
+        if self._fused():
+            return CrossEntropy.softmax_gradient(output, target), len(self.layers) - 1
+        return self.loss.gradient(output, target), len(self.layers)
+
     def backward(self, output: np.ndarray, target: np.ndarray) -> None:
         """Fill every layer's gradients for the loss of ``output`` against ``target``."""
-        if self._fused():
-            error, end = CrossEntropy.softmax_gradient(output, target), len(self.layers) - 1
-        else:
-            error, end = self.loss.gradient(output, target), len(self.layers)
+        error, end = self._output_error(output, target)
         for layer in reversed(self.layers[self._first_trainable:end]):
             error = layer.backward(error)
+
+    def _workers(self, batch_size: int) -> int:
+        if self.threads is not None:
+            return max(1, min(self.threads, batch_size // 2))
+        if not any(isinstance(layer, Convolution) for layer in self.layers):
+            return 1  # dense layers are single matrix products, which BLAS already spreads
+        return max(1, min(available_threads(), batch_size // MIN_SHARD))
 
     def _prepare(self, x, y=None):
         x = np.asarray(x, dtype=self.dtype)
@@ -287,6 +304,8 @@ class Network:
         steps = math.ceil(len(x) / batch_size)
         total_steps = steps * epochs
         self.stop_training = False
+        workers = self._workers(batch_size)
+        self._sharded = ShardedSteps(self, workers) if workers > 1 else None
         callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": len(x)})
         # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
@@ -297,6 +316,8 @@ class Network:
                     if self.stop_training:
                         break
         finally:
+            if self._sharded:
+                self._sharded.close()
             callbacks.on_train_end(self.last_logs if self.history else {})
         return self
 
@@ -312,11 +333,16 @@ class Network:
             if order is not None:
                 index = order[index]  # a gathered copy of this batch; a slice is a free view
             xb, yb = x[index], y[index]
-            output = self.forward(xb, training=True)
+            sharded = self._sharded if self._sharded and len(xb) >= 2 * self._sharded.workers else None
+            output = sharded.forward(xb) if sharded else self.forward(xb, training=True)
             loss = self.loss.value(output, yb)
             if not math.isfinite(loss):
                 self._diverged(epoch, batch, loss, params, snapshot)
-            self.backward(output, yb)
+            if sharded:
+                error, end = self._output_error(output, yb)
+                sharded.backward(error, self._first_trainable, end)
+            else:
+                self.backward(output, yb)
             step = epoch * steps + batch
             self.optimizer.learning_rate = self.learning_rate * learning_rate_factor(self.schedule, step, total_steps)
             self.optimizer.step(params, grads)

@@ -97,6 +97,8 @@ class Pooling(Layer):
         return input_error
 
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
+        if hasattr(self, "rows"):
+            return self._backward_2x2(output_error)
         x, out = self.input, self.output
         out_h, out_w = out.shape[2:]
         input_error = np.zeros_like(x, dtype=output_error.dtype)  # same memory layout as x
@@ -106,8 +108,6 @@ class Pooling(Layer):
             for index in self._offsets(out_h, out_w):
                 input_error[index] += share
             return input_error
-        if hasattr(self, "rows"):
-            return self._backward_2x2(output_error)
         # max: the error goes to the first position holding the window's maximum (ties: first wins)
         taken = np.zeros(out.shape, dtype=bool)
         for index in self._offsets(out_h, out_w):

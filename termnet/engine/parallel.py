@@ -1,0 +1,84 @@
+"""Data-parallel training steps: one batch split across threads.
+
+NumPy's BLAS spreads a matrix product over cores, but every element-wise pass
+(activations, pooling, im2col copies) runs on one. Splitting the batch instead
+gives each thread whole layers to run on its shard, with BLAS kept to one thread
+each, and NumPy releases the GIL inside its kernels, so the shards run side by
+side. Each thread has a replica of the layers (the same parameter arrays, its
+own caches and gradient buffers); the loss gradient is taken on the whole batch,
+so the summed shard gradients equal the single-thread gradient.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+MIN_SHARD = 16  # below this, Python overhead per layer outweighs the parallel work
+
+
+def available_threads() -> int:
+    """The BLAS thread count NumPy would use, else the usable cores."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
+        if counts:
+            return max(counts)
+    except ImportError:  # threadpoolctl comes with scikit-learn, but the engine does not need it
+        pass
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class ShardedSteps:
+    """Forward and backward of each batch over ``workers`` shards, in a pool of threads."""
+
+    def __init__(self, network, workers: int):
+        self.network = network
+        self.workers = workers
+        self.stacks = [network.layers] + [[layer.replica() for layer in network.layers] for _ in range(workers - 1)]
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="termnet-shard")
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            self.blas = ThreadpoolController().limit(limits=1, user_api="blas")
+        except ImportError:
+            self.blas = None
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        if self.blas is not None:
+            self.blas.restore_original_limits()
+
+    def _bounds(self, n: int) -> list[tuple[int, int]]:
+        edges = np.linspace(0, n, self.workers + 1).astype(int)
+        return list(zip(edges[:-1], edges[1:]))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.bounds = self._bounds(len(x))
+
+        def run(stack, start, stop):
+            out = x[start:stop]
+            for layer in stack:
+                out = layer.forward(out, True)
+            return out
+
+        futures = [self.pool.submit(run, stack, a, b) for stack, (a, b) in zip(self.stacks, self.bounds)]
+        return np.concatenate([f.result() for f in futures])
+
+    def backward(self, error: np.ndarray, first: int, end: int) -> None:
+        def run(stack, start, stop):
+            shard_error = error[start:stop]
+            for layer in reversed(stack[first:end]):
+                shard_error = layer.backward(shard_error)
+
+        for future in [self.pool.submit(run, stack, a, b) for stack, (a, b) in zip(self.stacks, self.bounds)]:
+            future.result()
+        # the whole-batch gradient is the sum of the shards' (each error already carries 1/N)
+        for index, layer in enumerate(self.network.layers):
+            grads = layer.grads()
+            for stack in self.stacks[1:]:
+                for grad, shard_grad in zip(grads, stack[index].grads()):
+                    grad += shard_grad

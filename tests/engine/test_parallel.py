@@ -1,0 +1,43 @@
+"""Data-parallel steps give the same gradients and training as one thread."""
+
+import numpy as np
+
+from termnet.engine import FC, Activation, Convolution, Flatten, Network, Pooling
+from termnet.engine.parallel import ShardedSteps
+
+
+def cnn(threads, dtype="float32"):
+    return (Network(0.05, epochs=2, batch_size=32, seed=3, threads=threads, dtype=dtype)
+            .add(Convolution((1, 8, 8), 3, 4)).add(Activation("relu")).add(Pooling(2)).add(Flatten())
+            .add(FC(36, 5)).add(Activation("softmax")).use("cross_entropy"))
+
+
+def data(n=96):
+    rng = np.random.default_rng(0)
+    return rng.random((n, 1, 8, 8)).astype(np.float32), rng.integers(0, 5, n)
+
+
+def test_sharded_gradients_equal_the_single_thread_gradients():
+    x, labels = data(30)
+    y = np.eye(5)[labels]
+    single = cnn(1, "float64").build((1, 8, 8))
+    single.backward(single.forward(x.astype(np.float64), training=True), y)
+    expected = [g.copy() for g in single.grads()]
+    sharded = ShardedSteps(single, 3)
+    try:
+        output = sharded.forward(x.astype(np.float64))
+        error, end = single._output_error(output, y)
+        sharded.backward(error, single._first_trainable, end)
+    finally:
+        sharded.close()
+    assert sharded.bounds == [(0, 10), (10, 20), (20, 30)]
+    for got, want in zip(single.grads(), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_training_on_two_threads_matches_one_thread():
+    x, labels = data()
+    one, two = cnn(1).fit(x, labels), cnn(2).fit(x, labels)
+    np.testing.assert_allclose(one.history["loss"], two.history["loss"], rtol=1e-4)
+    for a, b in zip(one.params(), two.params()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
