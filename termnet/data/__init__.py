@@ -6,6 +6,7 @@ from .datasets import (
     DatasetError,
     DatasetStatus,
     dataset_status,
+    default_dataset,
     find_idx_files,
     load_dataset,
     one_hot,
@@ -16,6 +17,7 @@ from .sources import FASHION_MNIST, MNIST, SOURCES
 
 __all__ = [
     "DATASETS", "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST", "IdxError", "MNIST",
-    "SOURCES", "cache_dir", "dataset_status", "fetch", "find_idx_files", "load_dataset", "mirrors", "one_hot",
+    "SOURCES", "cache_dir", "dataset_status", "default_dataset", "fetch", "find_idx_files", "load_dataset", "mirrors",
+    "one_hot",
     "read_idx", "write_idx",
 ]

@@ -163,6 +163,15 @@ def load_dataset(name: str = "digits", *, data_dir: str | os.PathLike | None = N
     return Dataset(name, x_train, y_train, x_test, y_test, class_names, description)
 
 
+def default_dataset(name: str | None, data_dir=None) -> str:
+    """The dataset to use when none is named: MNIST when it is at hand, else the bundled digits."""
+    if name and name != "auto":
+        return name
+    if data_dir is not None:
+        return "mnist"
+    return "mnist" if dataset_status("mnist").cached else "digits"
+
+
 @dataclass
 class DatasetStatus:
     """What ``termnet data list`` shows for one dataset."""

@@ -1,0 +1,46 @@
+"""What several commands share: loading data with visible download progress, and user errors."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from ..data import Dataset, default_dataset, load_dataset
+from .progress import download_progress
+
+
+class UserError(Exception):
+    """A problem with what the user asked for: printed as one line, exit status 2."""
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def load_data(name: str | None, data_dir: str | None, train_size: int | None = None, quiet: bool = False) -> Dataset:
+    """The dataset named (or MNIST when at hand, else the digits), downloading with a progress bar."""
+    chosen = default_dataset(name, data_dir)
+    console = stderr_console()
+    progress = download_progress(console) if console.is_terminal else _plain_download(console)
+    try:
+        data = load_dataset(chosen, data_dir=data_dir, train_size=train_size or None, progress=progress)
+    finally:
+        if hasattr(progress, "stop"):
+            progress.stop()
+    if not quiet:
+        note = "" if name else "  (no dataset named: pass --data mnist to download MNIST)" * (chosen == "digits")
+        print(f"Data: {data.description}; {len(data.x_train):,} training, {len(data.x_test):,} test images{note}",
+              file=sys.stderr)
+    return data
+
+
+def _plain_download(console: Console):
+    announced = set()
+
+    def update(name: str, done: int, total: int) -> None:
+        if name not in announced:
+            announced.add(name)
+            print(f"downloading {name} ({total:,} bytes)", file=sys.stderr, flush=True)
+
+    return update

@@ -1,0 +1,97 @@
+"""termnet evaluate | predict | summary: looking at saved models and specs."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..display import digit_text, probability_bars
+from ..engine.serialization import load_model
+from ..metrics import evaluate as evaluate_predictions
+from ..spec import load_spec
+from .common import UserError, load_data
+
+
+def _model_and_data(args):
+    network, metadata = load_model(args.file)
+    data = load_data(args.data or metadata.get("dataset"), args.data_dir, quiet=getattr(args, "json", False))
+    if tuple(network.input_shape) != data.image_shape:
+        raise UserError(f"{args.file} takes images of shape {tuple(network.input_shape)}, "
+                        f"but {data.name} has {data.image_shape}")
+    return network, metadata, data
+
+
+def confusion_table(confusion, class_names) -> Table:
+    """Counts with a colour scale: rows are true classes, columns predictions, as scikit-learn's."""
+    table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
+    table.add_column("true", justify="right", style="bold")
+    for name in class_names:
+        table.add_column(name[:6], justify="right")
+    peak = max(int(confusion.max()), 1)
+    for i, (name, row) in enumerate(zip(class_names, confusion)):
+        cells = []
+        for j, count in enumerate(row):
+            diagonal = i == j
+            shade = int(40 + 160 * count / peak) if count else 0
+            colour = f"rgb(0,{shade},0)" if diagonal else f"rgb({shade},0,0)"
+            cells.append(Text(str(count), style=f"on {colour}" if count else "dim"))
+        table.add_row(name[:6], *cells)
+    return table
+
+
+def evaluate(args) -> int:
+    network, metadata, data = _model_and_data(args)
+    probabilities = network.predict(data.x_test)
+    result = evaluate_predictions(probabilities, data.y_test, data.num_classes,
+                                  network.evaluate(data.x_test, data.y_test)["loss"])
+    if args.json:
+        print(json.dumps({"file": str(args.file), "dataset": data.name, "samples": len(data.x_test),
+                          **result.as_dict(data.class_names)}))
+        return 0
+    console = Console()
+    console.print(f"[bold]{args.file}[/]: accuracy {result.accuracy:.2%}, loss {result.loss:.4f} "
+                  f"on {len(data.x_test):,} test images of {data.name}")
+    console.print(confusion_table(result.confusion, data.class_names))
+    per_class = Table(title="Per class")
+    for column in ("class", "precision", "recall", "support"):
+        per_class.add_column(column, justify="right")
+    for name, p, r, support in zip(data.class_names, result.precision, result.recall, result.confusion.sum(axis=1)):
+        per_class.add_row(name, f"{p:.3f}", f"{r:.3f}", str(support))
+    console.print(per_class)
+    return 0
+
+
+def predict(args) -> int:
+    network, metadata, data = _model_and_data(args)
+    if not 0 <= args.index < len(data.x_test):
+        raise UserError(f"--index must be between 0 and {len(data.x_test) - 1}. Received: {args.index}")
+    image, label = data.x_test[args.index], int(data.y_test[args.index])
+    probabilities = network.predict(image[None])[0]
+    predicted = int(probabilities.argmax())
+    verdict = "right" if predicted == label else "wrong"
+    console = Console()
+    console.print(Group(
+        Text(f"Test image {args.index}: true {data.class_names[label]}, predicted {data.class_names[predicted]} "
+             f"({probabilities[predicted]:.1%}, {verdict})", style="bold"),
+        digit_text(image, color=console.color_system is not None),
+        probability_bars(probabilities, data.class_names, true_label=label)))
+    return 0
+
+
+def summary(args) -> int:
+    target = args.target
+    if Path(target).is_file() and zipfile.is_zipfile(target):
+        network, metadata = load_model(target)
+        print(f"{target}: trained {network.epochs_trained} epoch(s) on {metadata.get('dataset', '?')}")
+        print(network.summary())
+        return 0
+    spec = load_spec(target)
+    shape = {"digits": (1, 8, 8)}.get(args.data, (1, 28, 28))
+    print(f"{spec.name}: {spec.description}" if spec.description else spec.name)
+    print(spec.build(shape).summary(shape))
+    return 0

@@ -1,0 +1,59 @@
+"""Drawing digits and probabilities as rich text, for the command line and the dashboard."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+
+# one terminal cell shows two pixels: the upper one as foreground of "▀", the lower as background
+UPPER_HALF = "▀"
+
+
+def _grey(value: float) -> str:
+    level = int(round(float(np.clip(value, 0.0, 1.0)) * 255))
+    return f"#{level:02x}{level:02x}{level:02x}"
+
+
+# without colour, a pixel is on or off: a cell shows none, the upper, the lower or both
+MONOCHROME = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
+
+
+def digit_text(image: np.ndarray, color: bool = True) -> Text:
+    """An (H, W) or (1, H, W) image in [0, 1] as H/2 lines of W half-block cells.
+
+    With ``color`` each cell shows two grey levels; without, pixels above 0.5 are drawn.
+    """
+    image = np.asarray(image, dtype=np.float32).reshape(image.shape[-2:])
+    if image.shape[0] % 2:
+        image = np.vstack([image, np.zeros((1, image.shape[1]), np.float32)])
+    text = Text()
+    for row in range(0, image.shape[0], 2):
+        for upper, lower in zip(image[row], image[row + 1]):
+            if color:
+                text.append(UPPER_HALF, style=f"{_grey(upper)} on {_grey(lower)}")
+            else:
+                text.append(MONOCHROME[bool(upper > 0.5), bool(lower > 0.5)])
+        if row + 2 < image.shape[0]:
+            text.append("\n")
+    return text
+
+
+def probability_bars(probabilities: np.ndarray, class_names: list[str], width: int = 30,
+                     true_label: int | None = None) -> Text:
+    """One line per class: name, a bar, the percentage; the predicted class in bold."""
+    predicted = int(np.argmax(probabilities))
+    name_width = max(len(name) for name in class_names)
+    text = Text()
+    for index, (name, p) in enumerate(zip(class_names, probabilities)):
+        filled = int(round(float(p) * width))
+        style = "bold green" if index == predicted and index == true_label else (
+            "bold red" if index == predicted and true_label is not None else ("bold" if index == predicted else ""))
+        text.append(f"{name:>{name_width}} ", style=style)
+        text.append("█" * filled, style=style or "cyan")
+        text.append("·" * (width - filled), style="dim")
+        text.append(f" {float(p) * 100:5.1f}%", style=style)
+        if index == true_label:
+            text.append("  ← true", style="dim")
+        if index < len(class_names) - 1:
+            text.append("\n")
+    return text
