@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.table import Table
 from rich.text import Text
 
 # one terminal cell shows two pixels: the upper one as foreground of "▀", the lower as background
@@ -40,8 +41,13 @@ def digit_text(image: np.ndarray, color: bool = True) -> Text:
 
 def probability_bars(probabilities: np.ndarray, class_names: list[str], width: int = 30,
                      true_label: int | None = None) -> Text:
-    """One line per class: name, a bar, the percentage; the predicted class in bold."""
+    """One line per class: name, a bar, the percentage; the predicted class in bold.
+
+    Values outside [0, 1] (a network without a softmax output) are clipped for the bars.
+    """
+    probabilities = np.nan_to_num(np.asarray(probabilities, dtype=np.float64), nan=0.0, posinf=1.0, neginf=0.0)
     predicted = int(np.argmax(probabilities))
+    probabilities = np.clip(probabilities, 0.0, 1.0)
     name_width = max(len(name) for name in class_names)
     text = Text()
     for index, (name, p) in enumerate(zip(class_names, probabilities)):
@@ -57,3 +63,22 @@ def probability_bars(probabilities: np.ndarray, class_names: list[str], width: i
         if index < len(class_names) - 1:
             text.append("\n")
     return text
+
+
+def confusion_table(confusion, class_names) -> Table:
+    """Counts with a colour scale: rows are true classes, columns predictions, as scikit-learn's."""
+    table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
+    table.add_column("true", justify="right", style="bold")
+    for name in class_names:
+        table.add_column(name[:6], justify="right")
+    peak = max(int(confusion.max()), 1)
+    for i, (name, row) in enumerate(zip(class_names, confusion)):
+        cells = []
+        for j, count in enumerate(row):
+            diagonal = i == j
+            shade = int(40 + 160 * count / peak) if count else 0
+            colour = f"rgb(0,{shade},0)" if diagonal else f"rgb({shade},0,0)"
+            style = f"on {colour}" + (" bold" if diagonal else "")
+            cells.append(Text(str(count), style=style if count else "dim"))
+        table.add_row(name[:6], *cells)
+    return table

@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..display import digit_text, probability_bars
+from ..display import confusion_table, digit_text, probability_bars
 from ..engine.serialization import load_model
 from ..metrics import evaluate as evaluate_predictions
 from ..spec import load_spec
@@ -24,24 +24,6 @@ def _model_and_data(args):
         raise UserError(f"{args.file} takes images of shape {tuple(network.input_shape)}, "
                         f"but {data.name} has {data.image_shape}")
     return network, metadata, data
-
-
-def confusion_table(confusion, class_names) -> Table:
-    """Counts with a colour scale: rows are true classes, columns predictions, as scikit-learn's."""
-    table = Table(title="Confusion matrix (rows: true, columns: predicted)", show_lines=False)
-    table.add_column("true", justify="right", style="bold")
-    for name in class_names:
-        table.add_column(name[:6], justify="right")
-    peak = max(int(confusion.max()), 1)
-    for i, (name, row) in enumerate(zip(class_names, confusion)):
-        cells = []
-        for j, count in enumerate(row):
-            diagonal = i == j
-            shade = int(40 + 160 * count / peak) if count else 0
-            colour = f"rgb(0,{shade},0)" if diagonal else f"rgb({shade},0,0)"
-            cells.append(Text(str(count), style=f"on {colour}" if count else "dim"))
-        table.add_row(name[:6], *cells)
-    return table
 
 
 def evaluate(args) -> int:

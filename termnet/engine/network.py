@@ -52,13 +52,13 @@ def trace_shapes(layers: list[Layer], input_shape: Shape | None = None) -> list[
 
     ``input_shape`` is one sample's shape; without it the first layer's own
     (FC's input size, Convolution's ``input_shape``) is used. Rows after the
-    first misfit have no shape.
+    first misfit, or before any shape is known, have neither shape nor error.
     """
     rows = []
     shape = tuple(input_shape) if input_shape is not None else (layers[0].input_shape if layers else None)
     for index, layer in enumerate(layers):
         if shape is None:
-            rows.append(LayerShape(index, layer, None, 0, None if index == 0 else "unknown input shape"))
+            rows.append(LayerShape(index, layer, None, 0))
             continue
         try:
             output = layer.output_shape(shape)
@@ -137,7 +137,7 @@ class Network:
         if not isinstance(layer, Layer):
             raise TypeError(f"add() takes a layer such as FC(784, 10). Received: {layer!r}")
         rows = trace_shapes(self.layers + [layer], self.input_shape)
-        if rows[-1].error and rows[-1].error != "unknown input shape":
+        if rows[-1].error:
             raise ShapeError(f"Layer {len(self.layers)} {rows[-1].error}")
         self.layers.append(layer)
         return self
@@ -157,9 +157,9 @@ class Network:
         rows = self.shapes(input_shape)
         for row in rows:
             if row.error:
-                if row.error == "unknown input shape":
-                    raise ValueError("The input shape is unknown: give build() an input_shape or call fit()")
                 raise ShapeError(f"Layer {row.index} {row.error}")
+        if rows[-1].output_shape is None:
+            raise ValueError("The input shape is unknown: give build() an input_shape or call fit()")
         self.input_shape = tuple(input_shape or self.input_shape or self.layers[0].input_shape)
         shape = self.input_shape
         trainable_before = False

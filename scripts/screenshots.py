@@ -1,0 +1,77 @@
+"""Make screenshots/*.svg from the real app, driven by keys like a user.
+
+    python scripts/screenshots.py [--data-dir ../shared/data/mnist]
+
+Uses MNIST from --data-dir (or $TERMNET_MNIST_DIR, or ../shared/data/mnist) when
+present, else the bundled 8x8 digits. Seeded, fixed size, so reruns look alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import mnist_dir  # noqa: E402
+from termnet.app import make_app  # noqa: E402
+from termnet.data import load_dataset  # noqa: E402
+
+SIZE = (120, 40)
+
+
+async def wait_for(pilot, condition, timeout=120.0):
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise TimeoutError("the app did not get there in time")
+
+
+async def shoot(data, out: Path, preset_key: str) -> None:
+    app = make_app(dataset=data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(preset_key)
+        await pilot.pause(0.3)
+        app.save_screenshot(str(out / "build.svg"))
+        epochs = app.dashboard.query_one("#epochs")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: epochs.row_count >= 2)
+        await pilot.press("p")  # pause mid-run for the picture
+        await pilot.pause(0.6)
+        app.dashboard.query_one("#plot").redraw()
+        await pilot.pause(0.3)
+        app.save_screenshot(str(out / "training.svg"))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.evaluation is not None)
+        await pilot.pause(0.5)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(out / "confusion.svg"))
+        await pilot.press("g")
+        await pilot.press("m")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(out / "digits.svg"))
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        app.save_screenshot(str(out / "help.svg"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir")
+    args = parser.parse_args()
+    folder = mnist_dir(args.data_dir)
+    data = load_dataset("mnist", data_dir=folder) if folder else load_dataset("digits")
+    out = ROOT / "screenshots"
+    out.mkdir(exist_ok=True)
+    asyncio.run(shoot(data, out, "4" if folder else "3"))
+    print(f"screenshots of the app on {data.name} written to {out}")
+
+
+if __name__ == "__main__":
+    main()

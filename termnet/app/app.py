@@ -1,0 +1,186 @@
+"""TermnetApp and make_app, the one factory the command line and the tests share."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import Static
+
+from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
+from ..engine.serialization import ModelFileError, load_model, save_model
+from ..spec import Spec, SpecError, load_spec, spec_from_layers
+from .messages import DatasetFailed, DatasetLoaded, DownloadProgress
+from .screens.dashboard import DashboardScreen
+
+DEFAULT_PRESET = "mlp"
+
+
+class TermnetApp(App):
+    """The termnet dashboard."""
+
+    TITLE = "termnet"
+    CSS_PATH = "termnet.tcss"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"), Binding("q", "quit", "Quit"),
+        Binding("S", "save_model", "Save model", show=False), Binding("L", "load_model", "Load model", show=False),
+        Binding("W", "write_spec", "Write spec", show=False), Binding("R", "read_spec", "Read spec", show=False),
+        Binding("D", "download", "Download MNIST", show=False),
+    ]
+
+    def __init__(self, dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,
+                 preset: str | None = DEFAULT_PRESET):
+        super().__init__()
+        self.dataset, self.data_name, self.data_dir = dataset, data_name, data_dir
+        self.network = None
+        self.evaluation = None
+        self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        return self.screen_stack[0]
+
+    def get_default_screen(self) -> DashboardScreen:
+        return DashboardScreen(self.initial_spec, self.dataset.image_shape if self.dataset else (1, 28, 28))
+
+    def dashboard_ready(self) -> None:
+        """Called by the dashboard once mounted: show the data, or start loading it."""
+        if self.dataset is not None:
+            self.post_message(DatasetLoaded(self.dataset))
+        else:
+            self._status("Loading data…")
+            self.load_data(default_dataset(self.data_name, self.data_dir), explicit=bool(self.data_name))
+
+    def _status(self, text: str) -> None:
+        self.dashboard.query_one("#data-status", Static).update(text)
+
+    # -- data ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="data", description="loading data", exit_on_error=False)
+    def load_data(self, name: str, explicit: bool = True) -> None:
+        def progress(file_name, done, total):
+            self.post_message(DownloadProgress(file_name, done, total))
+
+        try:
+            dataset = load_dataset(name, data_dir=self.data_dir, progress=progress)
+        except (DatasetError, DownloadError, OSError, ValueError) as error:
+            self.post_message(DatasetFailed(str(error), {"name": name}))
+            return
+        self.post_message(DatasetLoaded(dataset))
+
+    def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        self.dataset = message.dataset
+        data = message.dataset
+        note = " · D downloads MNIST" if data.name == "digits" else ""
+        self._status(f"Data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
+                     f"{data.image_shape[1]}x{data.image_shape[2]}{note} · {data.description.split(', ')[-1]}")
+        self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
+
+    def on_dataset_failed(self, message: DatasetFailed) -> None:
+        self.notify(message.reason, title="No data", severity="error", timeout=15)
+        if self.dataset is None:  # nothing at hand yet: fall back on the bundled digits
+            self.load_data("digits")
+        else:
+            self._status(f"Data: {self.dataset.description} (MNIST download failed)")
+
+    def on_download_progress(self, message: DownloadProgress) -> None:
+        share = f"{message.done / message.total:.0%}" if message.total else f"{message.done:,} bytes"
+        self._status(f"Downloading {message.file_name}: {share}")
+
+    def action_download(self) -> None:
+        if self.dataset is not None and self.dataset.name == "mnist":
+            self.notify("MNIST is already loaded")
+            return
+        self._status("Downloading MNIST…")
+        self.load_data("mnist")
+
+    # -- specs and models --------------------------------------------------------------
+    def load_spec_into_dashboard(self, name_or_path: str) -> None:
+        try:
+            spec = load_spec(name_or_path)
+        except (SpecError, OSError) as error:
+            self.notify(str(error), title="Cannot read spec", severity="error", timeout=10)
+            return
+        shape = self.dataset.image_shape if self.dataset else self.dashboard.image_shape
+        self.dashboard.show_spec(spec, shape)
+        self.notify(spec.description or spec.name, title=f"Loaded {spec.name}")
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def _ask(self, title: str, default: str, then) -> None:
+        from .screens.path_prompt import PathPromptScreen
+
+        self.push_screen(PathPromptScreen(title, default), lambda path: path and then(path))
+
+    def action_save_model(self) -> None:
+        if self.network is None:
+            self.notify("Train or load a model first", severity="warning")
+            return
+        self._ask("Save the model to:", "model.termnet", self._save_model)
+
+    def _save_model(self, path: str) -> None:
+        data = self.dataset
+        metadata = {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
+                    "spec": self.dashboard.spec.name}
+        try:
+            save_model(self.network, path, metadata)
+        except (OSError, ValueError) as error:
+            self.notify(f"{path}: {error}", title="Not saved", severity="error", timeout=10)
+            return
+        self.notify(f"Saved {path}")
+
+    def action_load_model(self) -> None:
+        self._ask("Load a model from:", "model.termnet", self._load_model)
+
+    def _load_model(self, path: str) -> None:
+        try:
+            network, metadata = load_model(path)
+        except ModelFileError as error:
+            self.notify(str(error), title="Cannot load model", severity="error", timeout=10)
+            return
+        if self.dataset is None or tuple(network.input_shape) != self.dataset.image_shape:
+            have = self.dataset.image_shape if self.dataset else "nothing loaded"
+            self.notify(f"{path} takes images of shape {tuple(network.input_shape)}; the data has {have}",
+                        title="Cannot use this model here", severity="error", timeout=10)
+            return
+        training = {"learning_rate": network.learning_rate, "epochs": network.epochs,
+                    "batch_size": network.batch_size, "optimizer": network.optimizer.name,
+                    "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant"}
+        self.dashboard.show_spec(spec_from_layers(Path(path).stem, network.layers, training), self.dataset.image_shape)
+        self.dashboard.show_results(network, network.predict(self.dataset.x_test))
+        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c and g")
+
+    def action_write_spec(self) -> None:
+        self._ask("Write the spec (TOML) to:", "spec.toml", self._write_spec)
+
+    def _write_spec(self, path: str) -> None:
+        spec, _, problems = self.dashboard.current_spec()
+        if problems and not spec.layers:
+            self.notify("\n".join(problems), severity="error")
+            return
+        target = Path(path)
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+            with os.fdopen(handle, "w") as stream:
+                stream.write(spec.to_toml())
+            os.replace(temporary, target)
+        except OSError as error:
+            self.notify(f"{path}: {error}", title="Not written", severity="error", timeout=10)
+            return
+        self.notify(f"Wrote {path}")
+
+    def action_read_spec(self) -> None:
+        self._ask("Read a spec (TOML) from:", "spec.toml", self.load_spec_into_dashboard)
+
+
+def make_app(dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,
+             preset: str | None = DEFAULT_PRESET) -> TermnetApp:
+    """Build the dashboard: the command line passes names, tests pass a small Dataset directly."""
+    return TermnetApp(dataset=dataset, data_name=data_name, data_dir=data_dir, preset=preset)
+

@@ -1,0 +1,83 @@
+"""Every message a worker thread posts to the dashboard: small dataclasses, the only way up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from textual.message import Message
+
+from ..data import Dataset
+from ..engine import Network
+
+
+@dataclass
+class BatchProgress(Message):
+    """Latest position in training; a newer one replaces an unprocessed older one."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    loss: float
+    smoothed_loss: float
+    samples_per_second: float
+    seconds_left: float
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BatchProgress)
+
+
+@dataclass
+class EpochEnded(Message):
+    """One epoch's figures (loss, accuracy, val_loss, val_accuracy, seconds); never dropped."""
+
+    epoch: int
+    logs: dict
+
+
+@dataclass
+class TrainingFinished(Message):
+    """Training ended (all epochs, or stopped): the network and its test-set probabilities."""
+
+    network: Network
+    probabilities: np.ndarray
+    stopped: bool
+    seconds: float
+
+
+@dataclass
+class TrainingFailed(Message):
+    """Training could not go on (a NaN loss, say); the message says why and what to try."""
+
+    reason: str
+    network: Network | None = None
+    probabilities: np.ndarray | None = None
+
+
+@dataclass
+class DownloadProgress(Message):
+    """Bytes of one dataset file downloaded so far."""
+
+    file_name: str
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DownloadProgress) and message.file_name == self.file_name
+
+
+@dataclass
+class DatasetLoaded(Message):
+    """A dataset is ready to train on."""
+
+    dataset: Dataset
+    note: str = ""
+
+
+@dataclass
+class DatasetFailed(Message):
+    """A dataset could not be loaded or downloaded."""
+
+    reason: str
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,252 @@
+"""DashboardScreen: build a stack, train it live, and inspect the results, in four tabs."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from ...display import confusion_table, digit_text, probability_bars
+from ...engine import TrainingDiverged
+from ...metrics import evaluate
+from ...spec import Spec
+from ..messages import BatchProgress, EpochEnded, TrainingFailed, TrainingFinished
+from ..training import MessageBridge, TrainingControl
+from ..widgets.digit_grid import DigitGrid
+from ..widgets.hyperparameters import HyperparameterForm
+from ..widgets.layer_list import LayerList
+from ..widgets.loss_plot import LossPlot
+
+PLOT_INTERVAL = 0.25  # seconds between plot redraws while training
+
+
+class DashboardScreen(Screen):
+    """The dashboard. Training runs in a worker owned by this screen; results come back as messages."""
+
+    BINDINGS = [
+        Binding("b", "tab('build')", "Build"), Binding("t", "tab('train')", "Train"),
+        Binding("c", "tab('confusion')", "Confusion"), Binding("g", "tab('digits')", "Digits"),
+        Binding("s", "start", "Start"), Binding("p", "pause", "Pause"), Binding("x", "stop", "Stop"),
+        Binding("1", "preset('article-mlp')", "Article MLP", show=False),
+        Binding("2", "preset('article-cnn')", "Article CNN", show=False),
+        Binding("3", "preset('mlp')", "MLP", show=False), Binding("4", "preset('cnn')", "CNN", show=False),
+    ]
+
+    def __init__(self, spec: Spec, image_shape: tuple[int, ...]):
+        super().__init__()
+        self.spec = spec
+        self.image_shape = image_shape
+        self.control: TrainingControl | None = None
+        self.started_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="data-status")
+        with TabbedContent(initial="build"):
+            with TabPane("Build", id="build"), Horizontal():
+                yield LayerList(self.spec.layers, self.image_shape, id="layers")
+                yield HyperparameterForm(self.spec.hyperparameters(), id="form")
+            with TabPane("Train", id="train"), Vertical():
+                with Horizontal(id="progress-row"):
+                    yield ProgressBar(total=None, show_eta=False, id="progress")
+                    yield Static("Press s to start training.", id="progress-text")
+                with Horizontal():
+                    yield LossPlot(id="plot")
+                    yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
+            with TabPane("Confusion", id="confusion"), VerticalScroll(id="confusion-view"):
+                yield Static("Train a network to see its confusion matrix.", id="confusion-matrix")
+                yield Static("", id="per-class")
+            with TabPane("Digits", id="digits"), Horizontal():
+                yield DigitGrid(id="grid")
+                yield Static("", id="probabilities")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#epochs", DataTable)
+        table.add_columns("epoch", "loss", "acc", "val loss", "val acc", "s")
+        self.set_interval(PLOT_INTERVAL, self.query_one(LossPlot).redraw)
+        self.query_one(LayerList).focus()
+        self.app.dashboard_ready()
+
+    # -- navigation and stack ------------------------------------------------------
+    # a tab shows whatever holds focus, so switching tabs moves focus into the new one
+    FOCUS_IN_TAB = {"build": "#layers", "train": "#epochs", "confusion": "#confusion-view", "digits": "#grid"}
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.query_one(self.FOCUS_IN_TAB[tab]).focus()
+
+    def action_preset(self, name: str) -> None:
+        self.app.load_spec_into_dashboard(name)
+
+    def show_spec(self, spec: Spec, image_shape: tuple[int, ...]) -> None:
+        self.spec, self.image_shape = spec, image_shape
+        self.query_one(LayerList).set_stack(spec.layers, image_shape)
+        self.query_one(HyperparameterForm).set_values(spec.hyperparameters())
+
+    def current_spec(self) -> tuple[Spec | None, dict, list[str]]:
+        """The stack and settings on screen, and every reason they cannot be trained yet."""
+        values, problems = self.query_one(HyperparameterForm).values()
+        layers = self.query_one(LayerList)
+        if not layers.stack:
+            problems.append("The stack is empty: add layers (a) or load a preset (1-4)")
+        problems += [f"Layer {row.index} does not fit: {row.error}" for row in layers.misfits]
+        return Spec(self.spec.name, layers.stack, values, self.spec.description), values, problems
+
+    @on(LayerList.EditRequested)
+    def edit_layer(self, event: LayerList.EditRequested) -> None:
+        from .layer_form import LayerFormScreen
+
+        layer = event.layer_list.stack[event.index] if event.index is not None else None
+        self.app.push_screen(LayerFormScreen(layer), lambda result: result and event.layer_list.put(
+            event.index, result))
+
+    # -- training -------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return any(w.group == "training" and w.is_running for w in self.workers)
+
+    def action_start(self) -> None:
+        app = self.app
+        if self.training:
+            self.notify("Training is already running (x stops it)", severity="warning")
+            return
+        if app.dataset is None:
+            self.notify("The data is still loading", severity="warning")
+            return
+        spec, values, problems = self.current_spec()
+        if problems:
+            self.notify("\n".join(problems), title="Cannot start training", severity="error", timeout=8)
+            self.action_tab("build")
+            return
+        try:
+            network = spec.build(app.dataset.image_shape, **values)
+        except ValueError as error:
+            self.notify(str(error), title="Cannot start training", severity="error", timeout=8)
+            return
+        self.spec = spec
+        self.control = TrainingControl()
+        self._reset_training_view(network.epochs)
+        self.action_tab("train")
+        self.run_training(network, values.get("train_size") or None)
+
+    def _reset_training_view(self, epochs: int) -> None:
+        self.query_one(LossPlot).reset()
+        self.query_one("#epochs", DataTable).clear()
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self.query_one("#progress-text", Static).update(f"Starting: {epochs} epoch(s)…")
+        self.started_at = time.perf_counter()
+
+    @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
+    def run_training(self, network, train_size: int | None) -> None:
+        data = self.app.dataset
+        worker = get_current_worker()
+        x, y = data.x_train[:train_size], data.y_train[:train_size]
+        bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled)
+        started = time.perf_counter()
+        try:
+            network.fit(x, y, validation_data=(data.x_test, data.y_test), callbacks=[bridge])
+        except TrainingDiverged as error:
+            self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
+            return
+        except Exception as error:  # noqa: BLE001 - any failure is shown, never a traceback
+            self.post_message(TrainingFailed(f"{type(error).__name__}: {error}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(TrainingFinished(network, network.predict(data.x_test), network.stop_training,
+                                               time.perf_counter() - started))
+
+    def action_pause(self) -> None:
+        if not (self.control and self.training):
+            self.notify("Nothing is training (s starts)", severity="warning")
+            return
+        if self.control.paused:
+            self.control.resume()
+            self.notify("Resumed")
+        else:
+            self.control.pause()
+            self.query_one("#progress-text", Static).update("Paused: p resumes, x stops")
+
+    def action_stop(self) -> None:
+        if self.control and self.training:
+            self.control.stop()
+            self.query_one("#progress-text", Static).update("Stopping after this batch…")
+
+    def on_batch_progress(self, message: BatchProgress) -> None:
+        total = message.epochs * message.batches
+        done = message.epoch * message.batches + message.batch
+        self.query_one(ProgressBar).update(total=total, progress=done)
+        if not (self.control and self.control.paused):
+            minutes, seconds = divmod(int(message.seconds_left), 60)
+            self.query_one("#progress-text", Static).update(
+                f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
+                f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} samples/s · "
+                f"{minutes}:{seconds:02d} left")
+        self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
+
+    def on_epoch_ended(self, message: EpochEnded) -> None:
+        logs = message.logs
+        self.query_one(LossPlot).add_epoch(message.epoch, logs)
+
+        def figure(key):
+            return f"{logs[key]:.4f}" if key in logs else "-"
+
+        self.query_one("#epochs", DataTable).add_row(
+            str(message.epoch + 1), figure("loss"), figure("accuracy"), figure("val_loss"), figure("val_accuracy"),
+            f"{logs['seconds']:.1f}")
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        self.query_one(LossPlot).redraw()
+        result = self.show_results(message.network, message.probabilities)
+        verb = "Stopped" if message.stopped else "Finished"
+        text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} (c: confusion, g: digits)"
+        self.query_one("#progress-text", Static).update(text)
+        self.notify(text, title="Training")
+
+    def on_training_failed(self, message: TrainingFailed) -> None:
+        self.query_one("#progress-text", Static).update(Text(message.reason, style="bold red"))
+        self.notify(message.reason, title="Training stopped", severity="error", timeout=12)
+        if message.network is not None:
+            self.show_results(message.network, message.probabilities)
+
+    # -- results ----------------------------------------------------------------------
+    def show_results(self, network, probabilities):
+        data = self.app.dataset
+        self.app.network = network
+        result = evaluate(probabilities, data.y_test, data.num_classes)
+        self.app.evaluation = result
+        self.query_one("#confusion-matrix", Static).update(
+            Group(Text(f"Test accuracy {result.accuracy:.2%} on {len(data.y_test):,} images", style="bold"),
+                  confusion_table(result.confusion, data.class_names)))
+        per_class = Table(title="Per class", expand=False)
+        for column in ("class", "precision", "recall", "support"):
+            per_class.add_column(column, justify="right")
+        for name, p, r, n in zip(data.class_names, result.precision, result.recall, result.confusion.sum(axis=1)):
+            per_class.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{n:,}")
+        self.query_one("#per-class", Static).update(per_class)
+        grid = self.query_one(DigitGrid)
+        grid.color = self.app.console.color_system is not None
+        grid.show(data.x_test, data.y_test, probabilities, data.class_names)
+        return result
+
+    @on(DigitGrid.Selected)
+    def show_probabilities(self, event: DigitGrid.Selected) -> None:
+        data, result = self.app.dataset, self.app.evaluation
+        if result is None:
+            return
+        i = event.index
+        label, predicted = int(data.y_test[i]), int(result.predictions[i])
+        self.query_one("#probabilities", Static).update(Group(
+            Text(f"Test image {i}\ntrue {data.class_names[label]}, predicted {data.class_names[predicted]}",
+                 style="bold green" if label == predicted else "bold red"),
+            digit_text(data.x_test[i], color=event.grid.color),
+            probability_bars(result.probabilities[i], data.class_names, width=16, true_label=label)))

@@ -1,0 +1,97 @@
+"""HyperparameterForm: learning rate, epochs and the rest, validated as they are typed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.validation import Integer, Number
+from textual.widgets import Input, Label, Select
+
+NUMBER_FIELDS = {
+    # name: (label, type, validators, help)
+    "learning_rate": ("Learning rate", "number", [Number(minimum=1e-9, failure_description="must be > 0")]),
+    "epochs": ("Epochs", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
+    "batch_size": ("Batch size", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
+    "train_size": ("Samples (0=all)", "integer", [Integer(minimum=0, failure_description="must be 0 or more")]),
+    "seed": ("Seed", "integer", [Integer(failure_description="must be an integer")]),
+}
+CHOICES = {
+    "optimizer": ("Optimizer", ["sgd", "momentum", "adam"]),
+    "loss": ("Loss", ["mse", "cross_entropy"]),
+    "schedule": ("Schedule", ["constant", "cosine", "one-cycle"]),
+}
+ORDER = ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size", "seed"]
+
+
+class HyperparameterForm(VerticalScroll, can_focus=False):
+    """One row per setting; a bad value shows its reason beside the field and is never used."""
+
+    DEFAULT_CSS = """
+    HyperparameterForm { border: round $primary; height: 1fr; }
+    HyperparameterForm > Vertical { height: auto; }
+    HyperparameterForm Horizontal { height: 1; }
+    HyperparameterForm Label.name { width: 16; }
+    HyperparameterForm Input, HyperparameterForm Select { width: 1fr; max-width: 16; }
+    HyperparameterForm Label.problem { color: $error; padding-left: 2; }
+    """
+
+    def __init__(self, values: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.initial = values
+        self.border_title = "Training"
+
+    def compose(self) -> ComposeResult:
+        for name in ORDER:
+            with Vertical(id=f"row-{name}"):
+                with Horizontal():
+                    if name in NUMBER_FIELDS:
+                        label, kind, validators = NUMBER_FIELDS[name]
+                        yield Label(label, classes="name")
+                        yield Input(str(self.initial[name]), type=kind, validators=validators, compact=True,
+                                    id=f"field-{name}", select_on_focus=True)
+                    else:
+                        label, options = CHOICES[name]
+                        yield Label(label, classes="name")
+                        yield Select([(o, o) for o in options], value=self.initial[name], allow_blank=False,
+                                     compact=True, id=f"field-{name}")
+                problem = Label("", classes="problem", id=f"problem-{name}")
+                problem.display = False  # shown under its field only while the value is bad
+                yield problem
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        name = event.input.id.removeprefix("field-")
+        result = event.validation_result
+        problem = "" if result is None or result.is_valid else "; ".join(result.failure_descriptions)
+        if not event.value.strip():
+            problem = "needs a value"
+        label = self.query_one(f"#problem-{name}", Label)
+        label.update(problem)
+        label.display = bool(problem)
+
+    def set_values(self, values: dict) -> None:
+        for name in ORDER:
+            if name not in values:
+                continue
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, Input):
+                widget.value = str(values[name])
+            else:
+                widget.value = values[name] if values[name] in CHOICES[name][1] else CHOICES[name][1][0]
+
+    def values(self) -> tuple[dict, list[str]]:
+        """The settings, and a message for each field that holds a bad value."""
+        values, problems = {}, []
+        for name in ORDER:
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, Select):
+                values[name] = widget.value
+                continue
+            label, kind, _ = NUMBER_FIELDS[name]
+            result = widget.validate(widget.value)
+            text = widget.value.strip()
+            if not text or (result is not None and not result.is_valid):
+                reason = "needs a value" if not text else "; ".join(result.failure_descriptions)
+                problems.append(f"{label}: {reason} (received {text!r})")
+                continue
+            values[name] = float(text) if kind == "number" else int(text)
+        return values, problems

@@ -1,0 +1,161 @@
+"""The dashboard driven by its keys, headless, with Textual's pilot."""
+
+import asyncio
+import re
+
+import numpy as np
+from rich.console import Console
+from sklearn.metrics import confusion_matrix
+from textual.widgets import Input, Label
+
+from termnet.app import make_app
+from termnet.app.widgets.layer_list import LayerList
+
+SIZE = (120, 40)
+
+
+def rendered_text(renderable) -> str:
+    console = Console(width=120, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def notifications(app) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+async def wait_until(condition, seconds=30.0):
+    """Poll while training runs: pilot.pause() would wait for an idle app, which comes only at the end."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+async def key(app, name: str) -> None:
+    """A key press delivered without waiting for the app to be idle (it is not, while training)."""
+    app.simulate_key(name)
+    await asyncio.sleep(0.05)
+
+
+async def test_build_a_stack_by_keys_alone_then_train_it(digits):
+    app = make_app(dataset=digits, preset=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        layers = app.dashboard.query_one(LayerList)
+        assert layers.stack == []
+        # Flatten: open the type list, go down to Flatten (the fifth), accept
+        await pilot.press("a", "enter", "down", "down", "down", "down", "enter", "ctrl+s")
+        # FC with 10 outputs: the default type; tab to Outputs, type, enter accepts
+        await pilot.press("a", "tab", "1", "0", "enter")
+        # Activation softmax: type list down once; tab to Function, from relu down twice to softmax
+        await pilot.press("a", "enter", "down", "enter", "tab", "enter", "down", "down", "enter", "ctrl+s")
+        await pilot.pause()
+        assert layers.stack == [{"type": "Flatten"}, {"type": "FC", "output_size": 10},
+                                {"type": "Activation", "name": "softmax"}]
+        assert [row.output_shape for row in layers.rows] == [(64,), (10,), (10,)]
+        assert layers.total_params == 650 and not layers.misfits
+        # move the softmax up and back down with [ and ]
+        await pilot.press("left_square_bracket")
+        assert layers.stack[1]["type"] == "Activation"
+        await pilot.press("right_square_bracket")
+        assert layers.stack[2]["type"] == "Activation"
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.evaluation is not None and app.network.epochs_trained == 10
+
+
+async def test_training_shows_the_confusion_matrix_scikit_learn_computes(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        predictions = app.network.predict(digits.x_test).argmax(axis=1)
+        expected = confusion_matrix(digits.y_test, predictions, labels=range(10))
+        shown = rendered_text(app.dashboard.query_one("#confusion-matrix").content)
+        rows = [list(map(int, line.split("│")[2:12])) for line in shown.splitlines()
+                if re.match(r"^│\s+\d\s+│", line)]
+        assert np.array_equal(np.array(rows), expected)
+        assert f"Test accuracy {np.mean(predictions == digits.y_test):.2%}" in shown
+        epochs_table = app.dashboard.query_one("#epochs")
+        assert epochs_table.row_count == 5
+        await pilot.press("g")
+        assert app.focused.id == "grid" and app.dashboard.query_one("TabbedContent").active == "digits"
+        await pilot.press("m")
+        grid = app.focused
+        assert len(grid.shown) == int(np.sum(predictions != digits.y_test))
+
+
+async def test_stop_in_the_middle_keeps_what_was_learned(digits):
+    app = make_app(dataset=digits, preset="article-mlp")  # one sample at a time: slow enough to stop
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await key(app, "s")
+        table = app.dashboard.query_one("#epochs")
+        await wait_until(lambda: table.row_count >= 1)
+        await key(app, "p")
+        assert app.dashboard.control.paused
+        rows = table.row_count
+        await asyncio.sleep(0.3)
+        assert table.row_count <= rows + 1  # paused: at most the epoch under way ends
+        await key(app, "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        history = app.network.history["loss"]
+        assert 1 <= len(history) < 35
+        assert "Stopped" in str(app.dashboard.query_one("#progress-text").content)
+        assert app.evaluation is not None  # the confusion matrix of the weights learned so far
+
+
+async def test_a_bad_learning_rate_is_refused_with_its_message(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")  # from the layer list to the learning rate
+        assert isinstance(app.focused, Input) and app.focused.id == "field-learning_rate"
+        await pilot.press("minus", "1")
+        await pilot.pause()
+        problem = app.dashboard.query_one("#problem-learning_rate", Label)
+        assert problem.display and "must be > 0" in str(problem.content)
+        app.dashboard.query_one(LayerList).focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.dashboard.training
+        assert "Learning rate: must be > 0 (received '-1')" in notifications(app)
+        assert app.is_running
+
+
+async def test_a_misfitting_stack_is_marked_and_cannot_train(digits):
+    app = make_app(dataset=digits, preset="cnn")  # 8x8 digits are too small for two conv + pool stages
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        layers = app.dashboard.query_one(LayerList)
+        assert [row.index for row in layers.misfits] == [5]
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.dashboard.training
+        assert "Layer 5 does not fit" in notifications(app) and "window is larger than its input" in notifications(app)
+        # fixing it (deleting the second pooling) makes the stack trainable
+        layers.index = 5
+        await pilot.press("d")
+        await pilot.pause()
+        assert not layers.misfits
+
+
+async def test_a_diverging_run_stops_with_advice(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # a linear output is unbounded (a softmax's MSE or cross-entropy is not), so it can blow up
+        app.dashboard.query_one(LayerList).set_stack([{"type": "Flatten"}, {"type": "FC", "output_size": 10}])
+        form = app.dashboard.query_one("#form")
+        form.set_values({"learning_rate": 1e9, "optimizer": "sgd", "loss": "mse"})
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "smaller" in notifications(app)
+        assert all(np.all(np.isfinite(p)) for p in app.network.params())
