@@ -34,6 +34,7 @@ class LayerFormScreen(ModalScreen[dict | None]):
     LayerFormScreen Label.name { width: 14; }
     LayerFormScreen Input, LayerFormScreen Select { width: 16; }
     LayerFormScreen Label.problem { color: $error; width: 1fr; padding-left: 1; }
+    LayerFormScreen #fields { height: auto; }
     LayerFormScreen #buttons { height: 3; align-horizontal: right; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "accept", "Accept")]

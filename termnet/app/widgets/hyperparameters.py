@@ -12,7 +12,7 @@ NUMBER_FIELDS = {
     "learning_rate": ("Learning rate", "number", [Number(minimum=1e-9, failure_description="must be > 0")]),
     "epochs": ("Epochs", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
     "batch_size": ("Batch size", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
-    "train_size": ("Samples (0=all)", "integer", [Integer(minimum=0, failure_description="must be 0 or more")]),
+    "train_size": ("Samples 0=all", "integer", [Integer(minimum=0, failure_description="must be 0 or more")]),
     "seed": ("Seed", "integer", [Integer(failure_description="must be an integer")]),
 }
 CHOICES = {
@@ -30,7 +30,7 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
     HyperparameterForm { border: round $primary; height: 1fr; }
     HyperparameterForm > Vertical { height: auto; }
     HyperparameterForm Horizontal { height: 1; }
-    HyperparameterForm Label.name { width: 16; }
+    HyperparameterForm Label.name { width: 14; }
     HyperparameterForm Input, HyperparameterForm Select { width: 1fr; max-width: 16; }
     HyperparameterForm Label.problem { color: $error; padding-left: 2; }
     """

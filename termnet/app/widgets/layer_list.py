@@ -45,6 +45,7 @@ class LayerList(ListView):
 
     DEFAULT_CSS = """
     LayerList { height: 1fr; border: round $primary; }
+    LayerList > ListItem Label { width: 1fr; }
     LayerList > ListItem.misfit Label { color: $error; }
     """
     BINDINGS = [
@@ -105,7 +106,7 @@ class LayerList(ListView):
             elif row.output_shape is None:
                 text.append("? (after a misfit)", style="dim")
             else:
-                text.append(f"{str(row.output_shape):<14}{row.params:>9,}")
+                text.append(f"{str(row.output_shape):<13}{row.params:>8,}")
             items.append(ListItem(Label(text), classes="misfit" if row.error else ""))
         if not items:
             items.append(ListItem(Label("No layers yet: press a to add one, or 1-4 for a preset")))
