@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..engine import Callback
 from .messages import BatchProgress, EpochEnded
 
-PROGRESS_INTERVAL = 0.1  # seconds between progress messages: the UI needs no more
+PROGRESS_INTERVAL = 0.5  # seconds between progress messages: plenty for a person, cheap for training
 SMOOTHING = 0.9  # exponential moving average of the batch loss
 
 

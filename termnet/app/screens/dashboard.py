@@ -26,7 +26,7 @@ from ..widgets.hyperparameters import HyperparameterForm
 from ..widgets.layer_list import LayerList
 from ..widgets.loss_plot import LossPlot
 
-PLOT_INTERVAL = 0.25  # seconds between plot redraws while training
+PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
 
 
 class DashboardScreen(Screen):
@@ -57,7 +57,8 @@ class DashboardScreen(Screen):
                 yield HyperparameterForm(self.spec.hyperparameters(), id="form")
             with TabPane("Train", id="train"), Vertical():
                 with Horizontal(id="progress-row"):
-                    yield ProgressBar(total=None, show_eta=False, id="progress")
+                    # always with a total: an indeterminate bar animates, redrawing the screen non-stop
+                    yield ProgressBar(total=1, show_eta=False, id="progress")
                     yield Static("Press s to start training.", id="progress-text")
                 with Horizontal():
                     yield LossPlot(id="plot")
@@ -73,9 +74,13 @@ class DashboardScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#epochs", DataTable)
         table.add_columns("epoch", "loss", "acc", "val loss", "val acc", "s")
-        self.set_interval(PLOT_INTERVAL, self.query_one(LossPlot).redraw)
+        self.set_interval(PLOT_INTERVAL, self._redraw_plot)
         self.query_one(LayerList).focus()
         self.app.dashboard_ready()
+
+    def _redraw_plot(self) -> None:
+        if self.query_one(TabbedContent).active == "train":  # a hidden plot waits until shown
+            self.query_one(LossPlot).redraw()
 
     # -- navigation and stack ------------------------------------------------------
     # a tab shows whatever holds focus, so switching tabs moves focus into the new one
@@ -84,6 +89,8 @@ class DashboardScreen(Screen):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self.query_one(self.FOCUS_IN_TAB[tab]).focus()
+        if tab == "train":
+            self.query_one(LossPlot).redraw()
 
     def action_preset(self, name: str) -> None:
         self.app.load_spec_into_dashboard(name)
@@ -137,12 +144,13 @@ class DashboardScreen(Screen):
         self.control = TrainingControl()
         self._reset_training_view(network.epochs)
         self.action_tab("train")
-        self.run_training(network, values.get("train_size") or None)
+        # start once the Train tab is drawn, so drawing it does not compete with the first epoch
+        self.call_after_refresh(self.run_training, network, values.get("train_size") or None)
 
     def _reset_training_view(self, epochs: int) -> None:
         self.query_one(LossPlot).reset()
         self.query_one("#epochs", DataTable).clear()
-        self.query_one(ProgressBar).update(total=None, progress=0)
+        self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one("#progress-text", Static).update(f"Starting: {epochs} epoch(s)…")
         self.started_at = time.perf_counter()
 
@@ -187,10 +195,11 @@ class DashboardScreen(Screen):
         self.query_one(ProgressBar).update(total=total, progress=done)
         if not (self.control and self.control.paused):
             minutes, seconds = divmod(int(message.seconds_left), 60)
+            # one line whose size never changes: no layout pass, which is most of the UI's cost
             self.query_one("#progress-text", Static).update(
                 f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
                 f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} samples/s · "
-                f"{minutes}:{seconds:02d} left")
+                f"{minutes}:{seconds:02d} left", layout=False)
         self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
