@@ -95,7 +95,16 @@ def fetch(source: Source, role: str, progress: Progress | None = None) -> Path:
 
 
 def _describe(error: Exception) -> str:
+    """A short reason for a mirror's failure (requests' own messages run to several lines)."""
+    import requests  # pooch's HTTP client
+
     text = str(error).split("\n")[0]
     if "hash" in text.lower():
         return "checksum mismatch (file rejected)"
-    return f"{type(error).__name__}: {text}"[:200]
+    if isinstance(error, requests.exceptions.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, requests.exceptions.Timeout):
+        return f"no answer within {TIMEOUT_SECONDS} s"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "could not connect (no network, or the mirror is down)"
+    return f"{type(error).__name__}: {text}"[:160]

@@ -159,3 +159,42 @@ async def test_a_diverging_run_stops_with_advice(digits):
         await pilot.pause()
         assert "smaller" in notifications(app)
         assert all(np.all(np.isfinite(p)) for p in app.network.params())
+
+
+async def test_models_and_specs_are_saved_and_loaded_from_keys(digits, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("S")
+        await pilot.pause()
+        assert "Train or load a model first" in notifications(app)
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        accuracy = app.evaluation.accuracy
+        await pilot.press("S", "enter")  # the prompt offers model.termnet
+        await pilot.press("W", "enter")  # and spec.toml
+        await pilot.pause()
+        assert (tmp_path / "model.termnet").is_file() and "[[layers]]" in (tmp_path / "spec.toml").read_text()
+        layers = app.dashboard.query_one(LayerList)
+        layers.set_stack([{"type": "Flatten"}])
+        await pilot.press("R", "enter")
+        await pilot.pause()
+        assert len(layers.stack) == 7 and layers.stack[1] == {"type": "FC", "output_size": 128}  # input size: auto
+
+    fresh = make_app(dataset=digits, preset=None)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("L", "enter")
+        await pilot.pause()
+        assert fresh.evaluation is not None and fresh.evaluation.accuracy == accuracy
+        assert len(fresh.dashboard.query_one(LayerList).stack) == 7
+        (tmp_path / "broken.termnet").write_bytes(b"not a model")
+        await pilot.press("L")
+        await pilot.pause()
+        path_input = fresh.screen.query_one("#path", Input)
+        path_input.value = "broken.termnet"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "broken.termnet: not a termnet model" in notifications(fresh) and fresh.is_running

@@ -68,6 +68,8 @@ def test_a_mirror_answering_404_is_skipped(served, tmp_path):
     (tmp_path / "empty").mkdir()
     with http_server(tmp_path / "empty") as missing, http_server(folder) as good:
         assert fetch(source_for(folder, (missing, good)), "test_labels").is_file()
+        with pytest.raises(DownloadError, match="HTTP 404"):
+            fetch(source_for(folder, (missing,)), "test_images")
 
 
 def test_every_mirror_down_gives_a_clear_error(served):
@@ -77,6 +79,7 @@ def test_every_mirror_down_gives_a_clear_error(served):
         fetch(source, "test_images")
     message = str(error.value)
     assert message.count("http://127.0.0.1:") == 2 and "--data-dir" in message
+    assert message.count("could not connect") == 2 and "Traceback" not in message
 
 
 def test_real_mnist_test_files_verified_against_the_published_sha256(mnist_dir, tmp_path, isolated_cache, monkeypatch):
