@@ -41,6 +41,11 @@ class TermnetApp(App):
         self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
 
     @property
+    def shows_grey(self) -> bool:
+        """False in a monochrome terminal (NO_COLOR): digits are then drawn as on/off half blocks."""
+        return "NO_COLOR" not in os.environ and self.console.color_system is not None
+
+    @property
     def dashboard(self) -> DashboardScreen:
         return self.screen_stack[0]
 

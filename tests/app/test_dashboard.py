@@ -198,3 +198,17 @@ async def test_models_and_specs_are_saved_and_loaded_from_keys(digits, tmp_path,
         await pilot.press("enter")
         await pilot.pause()
         assert "broken.termnet: not a termnet model" in notifications(fresh) and fresh.is_running
+
+
+async def test_digits_are_drawn_without_colour_when_no_color_is_set(digits, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("g")
+        grid = app.focused
+        assert grid.color is False
+        assert any(glyph in rendered_text(grid.render()) for glyph in "█▀▄")

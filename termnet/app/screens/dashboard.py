@@ -243,7 +243,7 @@ class DashboardScreen(Screen):
             per_class.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{n:,}")
         self.query_one("#per-class", Static).update(per_class)
         grid = self.query_one(DigitGrid)
-        grid.color = self.app.console.color_system is not None
+        grid.color = self.app.shows_grey
         grid.show(data.x_test, data.y_test, probabilities, data.class_names)
         return result
 
