@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from rich.console import Group
@@ -27,6 +28,10 @@ from ..widgets.layer_list import LayerList
 from ..widgets.loss_plot import LossPlot
 
 PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
+# While training, the UI thread may interrupt the training thread at most every 50 ms instead of
+# Python's 5 ms: measured, this lifts small, Python-bound networks from ~84% to ~90% of headless
+# speed, and 50 ms is still below what a person notices on a key press.
+TRAINING_SWITCH_INTERVAL = 0.05
 
 
 class DashboardScreen(Screen):
@@ -161,6 +166,8 @@ class DashboardScreen(Screen):
         x, y = data.x_train[:train_size], data.y_train[:train_size]
         bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled)
         started = time.perf_counter()
+        previous_interval = sys.getswitchinterval()
+        sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         try:
             network.fit(x, y, validation_data=(data.x_test, data.y_test), callbacks=[bridge])
         except TrainingDiverged as error:
@@ -169,6 +176,8 @@ class DashboardScreen(Screen):
         except Exception as error:  # noqa: BLE001 - any failure is shown, never a traceback
             self.post_message(TrainingFailed(f"{type(error).__name__}: {error}"))
             return
+        finally:
+            sys.setswitchinterval(previous_interval)
         if not worker.is_cancelled:
             self.post_message(TrainingFinished(network, network.predict(data.x_test), network.stop_training,
                                                time.perf_counter() - started))
