@@ -67,11 +67,11 @@ class Spec:
                 raise SpecError(f"{self.name}, layer {index}: {error}") from None
         return layers
 
-    def build(self, input_shape: tuple[int, ...], **overrides) -> Network:
+    def build(self, input_shape: tuple[int, ...], dtype="float32", **overrides) -> Network:
         """A Network with this spec's layers, loss and hyperparameters; raises on a misfit."""
         params = self.hyperparameters(**overrides)
         schedule = None if params["schedule"] in (None, "constant") else params["schedule"]
-        network = Network(**{k: params[k] for k in NETWORK_KEYS}, schedule=schedule)
+        network = Network(**{k: params[k] for k in NETWORK_KEYS}, schedule=schedule, dtype=dtype)
         network.input_shape = tuple(input_shape)
         for layer in self.build_layers(input_shape):
             network.add(layer)
