@@ -10,7 +10,8 @@ from rich.text import Text
 UPPER_HALF = "▀"
 
 
-def _grey(value: float) -> str:
+def grey(value: float) -> str:
+    """A colour for a pixel value in [0, 1], black to white."""
     level = int(round(float(np.clip(value, 0.0, 1.0)) * 255))
     return f"#{level:02x}{level:02x}{level:02x}"
 
@@ -31,7 +32,7 @@ def digit_text(image: np.ndarray, color: bool = True) -> Text:
     for row in range(0, image.shape[0], 2):
         for upper, lower in zip(image[row], image[row + 1]):
             if color:
-                text.append(UPPER_HALF, style=f"{_grey(upper)} on {_grey(lower)}")
+                text.append(UPPER_HALF, style=f"{grey(upper)} on {grey(lower)}")
             else:
                 text.append(MONOCHROME[bool(upper > 0.5), bool(lower > 0.5)])
         if row + 2 < image.shape[0]:

@@ -11,6 +11,16 @@ import numpy as np
 from scipy import ndimage
 
 
+def resized(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``image`` resampled to ``shape`` (a 28x28 drawing for 8x8 digits), brightest pixel kept at 1."""
+    image = np.asarray(image, dtype=np.float32)
+    if image.shape == tuple(shape):
+        return image
+    out = np.clip(ndimage.zoom(image, (shape[0] / image.shape[0], shape[1] / image.shape[1]), order=1), 0, None)
+    peak = out.max()
+    return (out / peak if peak > 0 else out).astype(np.float32)
+
+
 def mnist_style(image: np.ndarray) -> np.ndarray:
     """``image`` (H, W) in [0, 1] -> the same size, its digit boxed into 20/28 of it and centred by mass."""
     image = np.asarray(image, dtype=np.float32)

@@ -31,3 +31,13 @@ def test_moving_a_digit_does_not_change_the_result():
 
 def test_an_empty_canvas_stays_empty():
     assert not mnist_style(np.zeros((8, 8))).any()
+
+
+def test_a_28x28_drawing_is_resized_for_8x8_digits():
+    from termnet.preprocess import resized
+
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 12:16] = 1.0  # a vertical bar
+    small = resized(mnist_style(image), (8, 8))
+    assert small.shape == (8, 8) and small.max() == 1.0
+    assert small[:, 3:5].sum() > small[:, :2].sum() + small[:, 6:].sum()  # still a bar in the middle

@@ -158,8 +158,9 @@ class TermnetApp(App):
                     "batch_size": network.batch_size, "optimizer": network.optimizer.name,
                     "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant"}
         self.dashboard.show_spec(spec_from_layers(Path(path).stem, network.layers, training), self.dataset.image_shape)
-        self.dashboard.show_results(network, network.predict(self.dataset.x_test))
-        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c and g")
+        result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
+        self.dashboard.record_run(network, result.accuracy, name=Path(path).name)
+        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c, g and r")
 
     def action_write_spec(self) -> None:
         self._ask("Write the spec (TOML) to:", "spec.toml", self._write_spec)

@@ -81,3 +81,30 @@ class DatasetFailed(Message):
 
     reason: str
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class HealthReport(Message):
+    """Per-layer gradient norms and dead relu shares after a recent step; the newest replaces older ones."""
+
+    rows: list
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, HealthReport)
+
+
+@dataclass
+class GradientCheckDone(Message):
+    """Finite-difference check of the current stack: one row per parameter array."""
+
+    rows: list
+    error: str | None = None
+
+
+@dataclass
+class TimingDone(Message):
+    """Forward and backward milliseconds per layer for one batch."""
+
+    rows: list
+    batch_size: int
+    error: str | None = None

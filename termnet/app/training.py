@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 
 from ..engine import Callback
-from .messages import BatchProgress, EpochEnded
+from ..engine.health import training_health
+from .messages import BatchProgress, EpochEnded, HealthReport
 
+HEALTH_INTERVAL = 1.0  # seconds between gradient-norm and dead-unit reports
 PROGRESS_INTERVAL = 0.5  # seconds between progress messages: plenty for a person, cheap for training
 SMOOTHING = 0.9  # exponential moving average of the batch loss
 
@@ -47,7 +49,7 @@ class MessageBridge(Callback):
     def __init__(self, post: Callable, control: TrainingControl, epochs: int, is_cancelled: Callable[[], bool]):
         self.post, self.control, self.epochs, self.is_cancelled = post, control, epochs, is_cancelled
         self.smoothed = None
-        self.last_post = 0.0
+        self.last_post = self.last_health = 0.0
 
     def on_train_begin(self, logs):
         self.steps = logs["steps"]
@@ -68,6 +70,9 @@ class MessageBridge(Callback):
             rate = self.samples_done / max(now - self.started, 1e-9)
             self.post(BatchProgress(self.epoch, self.epochs, batch + 1, self.steps, loss, self.smoothed, rate,
                                     (self.total_samples - self.samples_done) / rate if rate else 0.0))
+        if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are still cached
+            self.last_health = now
+            self.post(HealthReport(training_health(self.network)))
         if not self.control.running.is_set():
             paused_at = time.perf_counter()
             while not self.control.running.wait(0.1) and not self.is_cancelled():

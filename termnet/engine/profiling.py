@@ -33,9 +33,9 @@ def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int 
             start = time.perf_counter()
             out = layer.forward(out, True)
             forward[r, i] = time.perf_counter() - start
-        fused = network._fused()
-        error = (type(network.loss).softmax_gradient(out, y) if fused else network.loss.gradient(out, y))
-        for i in reversed(range(len(layers) - (1 if fused else 0))):
+        error, end = network._output_error(out, y)
+        # as in training: the error goes back only as far as the first layer with parameters
+        for i in reversed(range(network._first_trainable, end)):
             start = time.perf_counter()
             error = layers[i].backward(error)
             backward[r, i] = time.perf_counter() - start

@@ -58,3 +58,40 @@ def test_digit_mistakes_after_training(snap_compare, digits):
         await pilot.press("g", "m")
 
     assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+
+
+def test_inside_view_with_gradient_check(snap_compare, digits):
+    """After training: the gradient check of the stack, then activations and what each unit looks for."""
+
+    async def run_before(pilot):
+        await trained(pilot)
+        await pilot.press("k")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+
+
+def test_runs_view(snap_compare, digits):
+    """Two runs side by side: their settings, accuracy and loss curves."""
+
+    async def run_before(pilot):
+        await trained(pilot)
+        await pilot.press("1")
+        pilot.app.dashboard.query_one("#form").set_values({"epochs": 3})
+        await trained(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+
+
+def test_draw_view(snap_compare, digits):
+    """A stroke drawn by keys, what the network sees, and its probabilities."""
+
+    async def run_before(pilot):
+        await trained(pilot)
+        await pilot.press("v", "space", "up", "up", "up", "right", "right")
+        await pilot.pause()
+
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))

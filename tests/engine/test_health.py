@@ -39,3 +39,14 @@ def test_learning_rate_hints():
     assert "too high" in learning_rate_hint([1.0, 0.5, 0.9])
     assert "too low" in learning_rate_hint([1.0, 0.999, 0.998])
     assert learning_rate_hint([1.0, 0.5, 0.3]) is None
+
+
+def test_per_layer_timing_covers_every_layer():
+    from termnet.engine.profiling import profile_layers
+
+    network = net()
+    x = np.random.default_rng(0).random((8, 1, 2, 2), dtype=np.float32)
+    rows = profile_layers(network, x, np.eye(2)[np.arange(8) % 2], repeats=2)
+    assert [r.layer for r in rows] == [repr(layer) for layer in network.layers]
+    assert rows[0].backward_ms == 0.0 and rows[1].backward_ms > 0  # Flatten gets no error to pass back
+    assert all(r.forward_ms > 0 for r in rows)

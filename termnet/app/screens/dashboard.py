@@ -18,11 +18,26 @@ from textual.worker import get_current_worker
 
 from ...display import confusion_table, digit_text, probability_bars
 from ...engine import TrainingDiverged
+from ...engine.gradcheck import network_gradient_errors
+from ...engine.health import learning_rate_hint
+from ...engine.profiling import profile_layers
 from ...metrics import evaluate
 from ...spec import Spec
-from ..messages import BatchProgress, EpochEnded, TrainingFailed, TrainingFinished
+from ..messages import (
+    BatchProgress,
+    EpochEnded,
+    GradientCheckDone,
+    HealthReport,
+    TimingDone,
+    TrainingFailed,
+    TrainingFinished,
+)
+from ..panes.draw import DrawView
+from ..panes.inside import InsideView
+from ..panes.runs import Run, RunsView
 from ..training import MessageBridge, TrainingControl
 from ..widgets.digit_grid import DigitGrid
+from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.hyperparameters import HyperparameterForm
 from ..widgets.layer_list import LayerList
 from ..widgets.loss_plot import LossPlot
@@ -34,12 +49,28 @@ PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from
 TRAINING_SWITCH_INTERVAL = 0.05
 
 
+def _short(layer) -> str:
+    """A layer in a few letters, for the runs table: FC128, relu, Conv16, Pool, Flat."""
+    name = type(layer).__name__
+    if name == "FC":
+        return f"FC{layer.output_size}"
+    if name == "Activation":
+        return layer.name
+    if name == "Convolution":
+        return f"Conv{layer.depth}"
+    return name[:4]
+
+
 class DashboardScreen(Screen):
     """The dashboard. Training runs in a worker owned by this screen; results come back as messages."""
 
     BINDINGS = [
         Binding("b", "tab('build')", "Build"), Binding("t", "tab('train')", "Train"),
         Binding("c", "tab('confusion')", "Confusion"), Binding("g", "tab('digits')", "Digits"),
+        Binding("i", "tab('inside')", "Inside"), Binding("r", "tab('runs')", "Runs"),
+        Binding("v", "tab('draw')", "Draw"),
+        Binding("k", "check_gradients", "Check gradients", show=False),
+        Binding("o", "time_layers", "Time layers", show=False),
         Binding("s", "start", "Start"), Binding("p", "pause", "Pause"), Binding("x", "stop", "Stop"),
         Binding("1", "preset('article-mlp')", "Article MLP", show=False),
         Binding("2", "preset('article-cnn')", "Article CNN", show=False),
@@ -67,13 +98,21 @@ class DashboardScreen(Screen):
                     yield Static("Press s to start training.", id="progress-text")
                 with Horizontal():
                     yield LossPlot(id="plot")
-                    yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
+                    with Vertical(id="train-side"):
+                        yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
+                        yield Static("", id="health")
             with TabPane("Confusion", id="confusion"), VerticalScroll(id="confusion-view"):
                 yield Static("Train a network to see its confusion matrix.", id="confusion-matrix")
                 yield Static("", id="per-class")
             with TabPane("Digits", id="digits"), Horizontal():
                 yield DigitGrid(id="grid")
                 yield Static("", id="probabilities")
+            with TabPane("Inside", id="inside"):
+                yield InsideView(id="inside-view")
+            with TabPane("Runs", id="runs"):
+                yield RunsView()
+            with TabPane("Draw", id="draw"):
+                yield DrawView(self.image_shape[1:])
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,18 +128,23 @@ class DashboardScreen(Screen):
 
     # -- navigation and stack ------------------------------------------------------
     # a tab shows whatever holds focus, so switching tabs moves focus into the new one
-    FOCUS_IN_TAB = {"build": "#layers", "train": "#epochs", "confusion": "#confusion-view", "digits": "#grid"}
+    FOCUS_IN_TAB = {"build": "#layers", "train": "#epochs", "confusion": "#confusion-view", "digits": "#grid",
+                    "inside": "#inside-view", "runs": "#runs-table", "draw": "#canvas"}
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self.query_one(self.FOCUS_IN_TAB[tab]).focus()
         if tab == "train":
             self.query_one(LossPlot).redraw()
+        elif tab == "inside":
+            self.refresh_inside()
 
     def action_preset(self, name: str) -> None:
         self.app.load_spec_into_dashboard(name)
 
     def show_spec(self, spec: Spec, image_shape: tuple[int, ...]) -> None:
+        if image_shape != self.image_shape:
+            self.query_one(DrawView).shape = image_shape[1:]
         self.spec, self.image_shape = spec, image_shape
         self.query_one(LayerList).set_stack(spec.layers, image_shape)
         self.query_one(HyperparameterForm).set_values(spec.hyperparameters())
@@ -213,7 +257,9 @@ class DashboardScreen(Screen):
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
         logs = message.logs
-        self.query_one(LossPlot).add_epoch(message.epoch, logs)
+        plot = self.query_one(LossPlot)
+        plot.add_epoch(message.epoch, logs)
+        self.hint = learning_rate_hint(plot.epoch_loss)
 
         def figure(key):
             return f"{logs[key]:.4f}" if key in logs else "-"
@@ -225,6 +271,7 @@ class DashboardScreen(Screen):
     def on_training_finished(self, message: TrainingFinished) -> None:
         self.query_one(LossPlot).redraw()
         result = self.show_results(message.network, message.probabilities)
+        self.record_run(message.network, result.accuracy)
         verb = "Stopped" if message.stopped else "Finished"
         text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} (c: confusion, g: digits)"
         self.query_one("#progress-text", Static).update(text)
@@ -262,9 +309,116 @@ class DashboardScreen(Screen):
         if result is None:
             return
         i = event.index
+        self.inside_source = ("test", i)
         label, predicted = int(data.y_test[i]), int(result.predictions[i])
         self.query_one("#probabilities", Static).update(Group(
             Text(f"Test image {i}\ntrue {data.class_names[label]}, predicted {data.class_names[predicted]}",
                  style="bold green" if label == predicted else "bold red"),
             digit_text(data.x_test[i], color=event.grid.color),
             probability_bars(result.probabilities[i], data.class_names, width=16, true_label=label)))
+
+    # -- training health ----------------------------------------------------------------------
+    hint: str | None = None
+
+    def on_health_report(self, message: HealthReport) -> None:
+        table = Table(title="Training health (latest batch)", expand=True)
+        for column in ("layer", "gradient rms", "dead relu"):
+            table.add_column(column, justify="left" if column == "layer" else "right")
+        for row in message.rows:
+            dead = "" if row.dead_share is None else Text(
+                f"{row.dead_share:.0%}", style="bold red" if row.dead_share > 0.5 else "")
+            grad = "" if row.gradient_norm is None else f"{row.gradient_norm:.2e}"
+            table.add_row(f"{row.index} {row.layer}", grad, dead)
+        parts = [table] + ([Text(self.hint, style="bold yellow")] if self.hint else [])
+        self.query_one("#health", Static).update(Group(*parts), layout=False)
+
+    # -- runs, inside view, drawing ----------------------------------------------------------
+    def record_run(self, network, accuracy: float, name: str | None = None) -> None:
+        runs = self.query_one(RunsView)
+        settings = {"loss": network.loss.name if network.loss else "?", "optimizer": network.optimizer.name,
+                    "learning_rate": network.learning_rate, "batch_size": network.batch_size}
+        stack = "-".join(_short(layer) for layer in network.layers)
+        runs.add(Run(name or f"{self.spec.name} #{len(runs.runs) + 1}", stack, settings, dict(network.history),
+                     accuracy))
+        self.refresh_inside()
+
+    inside_source: tuple = ("test", 0)
+
+    def refresh_inside(self) -> None:
+        app, network = self.app, self.app.network
+        if network is None or app.dataset is None:
+            return
+        kind, value = self.inside_source
+        if kind == "drawn":
+            image, caption = self.query_one(DrawView).prepared()[None], "your drawing"
+        else:
+            data = app.dataset
+            image = data.x_test[value]
+            caption = f"test image {value}, true {data.class_names[int(data.y_test[value])]}"
+        self.query_one(InsideView).show(network, image, caption, color=app.shows_grey)
+
+    @on(DrawingCanvas.Changed)
+    def drawing_changed(self, event: DrawingCanvas.Changed) -> None:
+        view, app = self.query_one(DrawView), self.app
+        if app.network is None:
+            view.show_message("Train a network (s) or load one (L) first: then it classifies as you draw.")
+            return
+        image = view.prepared()
+        if image.shape != tuple(app.network.input_shape[1:]):
+            view.show_message("The canvas does not match the network's input size.")
+            return
+        view.show_prediction(app.network.predict(image[None, None])[0], app.dataset.class_names, app.shows_grey)
+        self.inside_source = ("drawn", None)
+
+    def _current_network(self, dtype="float32"):
+        """The trained network when its stack is the one on screen, else a fresh one; None if none fits."""
+        spec, values, problems = self.current_spec()
+        if problems or self.app.dataset is None:
+            self.notify("\n".join(problems) or "The data is still loading", severity="error")
+            return None
+        network = spec.build(self.app.dataset.image_shape, dtype=dtype, **values).build()
+        trained = self.app.network
+        if trained is not None and [repr(a) for a in trained.layers] == [repr(b) for b in network.layers]:
+            network.set_weights(trained.get_weights())  # look at what was learned, not at fresh weights
+        return network
+
+    def action_check_gradients(self) -> None:
+        network = self._current_network("float64")
+        if network is not None:
+            self.action_tab("inside")
+            self.query_one("#gradient-check", Static).update("Checking gradients…")
+            self.check_gradients(network)
+
+    @work(thread=True, exclusive=True, group="inspect", description="gradient check", exit_on_error=False)
+    def check_gradients(self, network) -> None:
+        data = self.app.dataset
+        try:
+            rows = network_gradient_errors(network, data.x_train[:4], data.y_train[:4], limit=20)
+        except Exception as error:  # noqa: BLE001 - shown in the view, never a traceback
+            self.post_message(GradientCheckDone([], f"Gradient check failed: {error}"))
+            return
+        self.post_message(GradientCheckDone(rows))
+
+    def on_gradient_check_done(self, message: GradientCheckDone) -> None:
+        self.query_one(InsideView).show_gradient_check(message.rows, message.error)
+
+    def action_time_layers(self) -> None:
+        network = self._current_network()
+        if network is not None:
+            self.action_tab("inside")
+            self.query_one("#layer-timing", Static).update("Timing each layer…")
+            self.time_layers(network)
+
+    @work(thread=True, exclusive=True, group="inspect", description="layer timing", exit_on_error=False)
+    def time_layers(self, network) -> None:
+        data = self.app.dataset
+        batch = min(network.batch_size, len(data.x_train))
+        try:
+            rows = profile_layers(network, data.x_train[:batch], data.y_train[:batch])
+        except Exception as error:  # noqa: BLE001
+            self.post_message(TimingDone([], batch, f"Timing failed: {error}"))
+            return
+        self.post_message(TimingDone(rows, batch))
+
+    def on_timing_done(self, message: TimingDone) -> None:
+        self.query_one(InsideView).show_timing(message.rows, message.batch_size, message.error)

@@ -10,15 +10,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = [
-    ("Anywhere", [("?", "this help"), ("b / t / i", "Build, Train, Inspect tabs"), ("tab / shift+tab", "move focus"),
+    ("Anywhere", [("?", "this help"), ("b t c g", "tabs: Build, Train, Confusion, Digits"),
+                  ("i r v", "tabs: Inside, Runs, Draw"), ("tab / shift+tab", "move focus"),
                   ("s", "start training"), ("p", "pause or resume"), ("x", "stop (keeps the weights)"),
                   ("S / L", "save / load a model file"), ("W / R", "write / read a spec (TOML)"),
-                  ("D", "download MNIST"), ("q", "quit")]),
+                  ("k", "check the gradients of the stack (finite differences)"),
+                  ("o", "time each layer's forward and backward"), ("D", "download MNIST"), ("q", "quit")]),
     ("Build: the layer list", [("1 2 3 4", "presets: article MLP, article CNN, MLP, CNN"), ("a", "add a layer"),
                                ("e / enter", "edit the layer"), ("d / delete", "delete the layer"),
                                ("[ / ]", "move the layer up / down")]),
-    ("Inspect: the digits", [("arrows, page up/down", "choose a digit: its ten probabilities show beside"),
-                             ("m", "mistakes only"), ("0-9", "one true class"), ("a", "all digits")]),
+    ("Digits", [("arrows, page up/down", "choose a digit: its ten probabilities show beside, and i looks inside"),
+                ("m", "mistakes only"), ("0-9", "one true class"), ("a", "all digits")]),
+    ("Draw", [("arrows", "move the pen"), ("space", "pen down / up"), ("mouse", "drag to draw"),
+              ("backspace", "clear"), ("", "the prediction updates as you draw")]),
 ]
 
 

@@ -1,0 +1,43 @@
+"""DrawView: a canvas, the digit as the network will see it, and its ten probabilities."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from ...display import digit_text, probability_bars
+from ...preprocess import mnist_style, resized
+from ..widgets.drawing_canvas import DrawingCanvas
+
+
+class DrawView(Horizontal):
+    DEFAULT_CSS = """
+    DrawView #draw-side { width: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, shape: tuple[int, int], **kwargs):
+        super().__init__(**kwargs)
+        self.shape = shape  # the network's input; the canvas is always 28x28, room enough to draw
+
+    def compose(self):
+        yield DrawingCanvas((28, 28), id="canvas")
+        with Vertical(id="draw-side"):
+            yield Static("Draw a digit: arrows move, space lifts or lowers the pen, backspace clears.",
+                         id="draw-result")
+
+    def prepared(self):
+        """The drawing, boxed and centred as MNIST digits were, at the input's size: what gets classified."""
+        return resized(mnist_style(self.query_one(DrawingCanvas).image), self.shape)
+
+    def show_prediction(self, probabilities, class_names, color: bool) -> None:
+        image = self.prepared()
+        predicted = int(probabilities.argmax())
+        self.query_one("#draw-result", Static).update(Group(
+            Text(f"Prediction: {class_names[predicted]} ({probabilities[predicted]:.0%})", style="bold"),
+            Text("What the network sees:", style="dim"), digit_text(image, color=color),
+            probability_bars(probabilities, class_names, width=20)))
+
+    def show_message(self, text: str) -> None:
+        self.query_one("#draw-result", Static).update(Text(text, style="dim"))

@@ -1,0 +1,116 @@
+"""InsideView: what a network does with one digit: activations, filters, feature maps, weights,
+plus the gradient-check and per-layer timing tables."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...display import digit_text
+from ...engine import FC, Convolution, Network
+from ...engine.health import layer_outputs
+
+SHOWN = 8  # filters, feature maps and units shown per layer
+SPARKS = "▁▂▃▄▅▆▇█"
+TOLERANCE = 1e-6
+
+
+def normalised(array: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1], so weights of any scale show as greys."""
+    low, high = float(array.min()), float(array.max())
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+
+def image_row(images: list[np.ndarray], captions: list[str], color: bool) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    for _ in images:
+        grid.add_column()
+    grid.add_row(*[Group(Text(c, style="dim"), digit_text(i, color=color)) for i, c in zip(images, captions)])
+    return grid
+
+
+def histogram(values: np.ndarray, bins: int = 16) -> str:
+    counts, _ = np.histogram(values, bins=bins)
+    peak = counts.max() or 1
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(c / peak * (len(SPARKS) - 1) + 0.999))] if c else " "
+                   for c in counts)
+
+
+class InsideView(VerticalScroll):
+    """Scrollable sections; ``show`` draws them for a network and one image."""
+
+    DEFAULT_CSS = "InsideView { height: 1fr; } InsideView > Static { margin-bottom: 1; }"
+
+    def compose(self):
+        yield Static("Train a network (s), then choose a digit (g) or draw one (v) to look inside.", id="inside-title")
+        yield Static("", id="gradient-check")
+        yield Static("", id="layer-timing")
+        yield Static("", id="inside-images")
+
+    def show(self, network: Network, image: np.ndarray, caption: str, color: bool = True) -> None:
+        outputs = layer_outputs(network, image[None])
+        sections = [self._activations(network, outputs)]
+        for index, layer in enumerate(network.layers):
+            if isinstance(layer, Convolution):
+                sections.append(self._convolution(index, layer, outputs[index][0], color))
+        first_fc = next((i for i, layer in enumerate(network.layers) if isinstance(layer, FC)), None)
+        if first_fc is not None and network.layers[first_fc].input_size == image.size and image.shape[0] == 1:
+            sections.append(self._fc_units(first_fc, network.layers[first_fc], image.shape[1:], color))
+        self.query_one("#inside-title", Static).update(Text(f"Inside view: {caption}", style="bold"))
+        self.query_one("#inside-images", Static).update(Group(*sections))
+
+    def _activations(self, network: Network, outputs: list[np.ndarray]) -> Table:
+        table = Table(title="Activations for this digit (histogram per layer)", expand=False)
+        for column in ("layer", "histogram", "min", "mean", "max", "zero"):
+            table.add_column(column, justify="left" if column in ("layer", "histogram") else "right")
+        for index, (layer, out) in enumerate(zip(network.layers, outputs)):
+            values = out.reshape(-1)
+            table.add_row(f"{index} {layer!r}", histogram(values), f"{values.min():.2f}", f"{values.mean():.2f}",
+                          f"{values.max():.2f}", f"{np.mean(values == 0):.0%}")
+        return table
+
+    def _convolution(self, index: int, layer: Convolution, maps: np.ndarray, color: bool) -> Group:
+        kernels = layer.kernels[:SHOWN].mean(axis=1)  # averaged over input channels
+        scale = max(1, 6 // layer.kernel_size)
+        filters = [np.kron(normalised(k), np.ones((scale, scale))) for k in kernels]
+        shown_maps = [normalised(m) for m in maps[:SHOWN]]
+        return Group(
+            Text(f"{index} {layer!r}: filters (first {len(filters)}) and the feature maps they make", style="bold"),
+            image_row(filters, [f"#{i}" for i in range(len(filters))], color),
+            image_row(shown_maps, [f"map {i}" for i in range(len(shown_maps))], color))
+
+    def _fc_units(self, index: int, layer: FC, shape: tuple[int, int], color: bool) -> Group:
+        units = [normalised(layer.weights[:, u].reshape(shape)) for u in range(min(SHOWN, layer.output_size))]
+        return Group(Text(f"{index} {layer!r}: what each unit looks for (its weights as an image)", style="bold"),
+                     image_row(units, [f"unit {u}" for u in range(len(units))], color))
+
+    def show_gradient_check(self, rows, error: str | None) -> None:
+        if error:
+            self.query_one("#gradient-check", Static).update(Text(error, style="bold red"))
+            return
+        table = Table(title="Gradient check: analytic against finite differences (float64, 4 samples)")
+        for column in ("layer", "array", "entries", "relative error"):
+            table.add_column(column, justify="right" if column != "layer" else "left")
+        for row in rows:
+            style = "green" if row.relative_error < TOLERANCE else "bold red"
+            table.add_row(f"{row.layer_index} {row.layer}", row.param, f"{row.size:,}",
+                          Text(f"{row.relative_error:.2e}", style=style))
+        self.query_one("#gradient-check", Static).update(table)
+
+    def show_timing(self, rows, batch_size: int, error: str | None) -> None:
+        if error:
+            self.query_one("#layer-timing", Static).update(Text(error, style="bold red"))
+            return
+        total = sum(r.forward_ms + r.backward_ms for r in rows) or 1.0
+        table = Table(title=f"Time per layer for a batch of {batch_size} (median of 5)")
+        for column in ("layer", "forward ms", "backward ms", "share"):
+            table.add_column(column, justify="right" if column != "layer" else "left")
+        for row in rows:
+            share = (row.forward_ms + row.backward_ms) / total
+            table.add_row(f"{row.index} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
+                          f"{'█' * round(share * 20):<20} {share:.0%}")
+        self.query_one("#layer-timing", Static).update(table)

@@ -1,0 +1,56 @@
+"""RunsView: every run of the session (and loaded models), side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.containers import Vertical
+from textual.widgets import DataTable
+from textual_plotext import PlotextPlot
+
+
+@dataclass
+class Run:
+    """One finished run: its name, stack, settings, history and test accuracy."""
+
+    name: str
+    stack: str
+    settings: dict
+    history: dict
+    accuracy: float
+
+
+class RunsView(Vertical):
+    DEFAULT_CSS = """
+    RunsView #runs-table { height: auto; max-height: 40%; }
+    RunsView #runs-plot { height: 1fr; }
+    """
+
+    def compose(self):
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield PlotextPlot(id="runs-plot")
+
+    def on_mount(self) -> None:
+        self.runs: list[Run] = []
+        columns = ("run", "stack", "loss", "optimizer", "lr", "epochs", "batch", "test acc")
+        self.query_one("#runs-table", DataTable).add_columns(*columns)
+
+    def add(self, run: Run) -> None:
+        self.runs.append(run)
+        s = run.settings
+        self.query_one("#runs-table", DataTable).add_row(
+            run.name, run.stack, s.get("loss", "?"), s.get("optimizer", "?"), f"{s.get('learning_rate', 0):g}",
+            str(len(run.history.get("loss", []))), str(s.get("batch_size", "?")), f"{run.accuracy:.2%}")
+        self.redraw()
+
+    def redraw(self) -> None:
+        plt = self.query_one(PlotextPlot).plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("Training loss per epoch, every run")
+        plt.xlabel("epoch")
+        for run in self.runs[-8:]:
+            losses = run.history.get("loss", [])
+            if losses:
+                plt.plot(list(range(1, len(losses) + 1)), losses, label=run.name, marker="braille")
+        self.query_one(PlotextPlot).refresh()
