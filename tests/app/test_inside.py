@@ -89,3 +89,11 @@ async def test_the_inside_view_and_the_compare_view_after_two_runs(digits):
         view = rendered_text(app.dashboard.query_one(InsideView).query_one("#inside-images").content)
         assert "Activations for this digit" in view and "FC(64 -> 128)" in view
         assert "what each unit looks for" in view
+
+
+async def test_training_health_is_shown_while_training(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await trained_app(pilot)
+        health = rendered_text(app.dashboard.query_one("#health").content)
+        assert "gradient rms" in health and "FC(64 -> 128)" in health and "Activation('relu')" in health

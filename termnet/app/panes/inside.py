@@ -25,12 +25,19 @@ def normalised(array: np.ndarray) -> np.ndarray:
     return (array - low) / (high - low) if high > low else np.zeros_like(array)
 
 
-def image_row(images: list[np.ndarray], captions: list[str], color: bool) -> Table:
-    grid = Table.grid(padding=(0, 1))
-    for _ in images:
-        grid.add_column()
-    grid.add_row(*[Group(Text(c, style="dim"), digit_text(i, color=color)) for i, c in zip(images, captions)])
-    return grid
+def image_rows(images: list[np.ndarray], captions: list[str], color: bool, width: int) -> Group:
+    """Small images side by side, wrapped to ``width`` columns."""
+    per_row = max(1, width // (max(i.shape[1] for i in images) + 1)) if images else 1
+    grids = []
+    for start in range(0, len(images), per_row):
+        grid = Table.grid(padding=(0, 1))
+        cells = [Group(Text(c, style="dim"), digit_text(i, color=color))
+                 for i, c in zip(images[start:start + per_row], captions[start:start + per_row])]
+        for _ in cells:
+            grid.add_column()
+        grid.add_row(*cells)
+        grids.append(grid)
+    return Group(*grids)
 
 
 def histogram(values: np.ndarray, bins: int = 16) -> str:
@@ -80,13 +87,16 @@ class InsideView(VerticalScroll):
         shown_maps = [normalised(m) for m in maps[:SHOWN]]
         return Group(
             Text(f"{index} {layer!r}: filters (first {len(filters)}) and the feature maps they make", style="bold"),
-            image_row(filters, [f"#{i}" for i in range(len(filters))], color),
-            image_row(shown_maps, [f"map {i}" for i in range(len(shown_maps))], color))
+            image_rows(filters, [f"#{i}" for i in range(len(filters))], color, self._width()),
+            image_rows(shown_maps, [f"map {i}" for i in range(len(shown_maps))], color, self._width()))
 
     def _fc_units(self, index: int, layer: FC, shape: tuple[int, int], color: bool) -> Group:
         units = [normalised(layer.weights[:, u].reshape(shape)) for u in range(min(SHOWN, layer.output_size))]
         return Group(Text(f"{index} {layer!r}: what each unit looks for (its weights as an image)", style="bold"),
-                     image_row(units, [f"unit {u}" for u in range(len(units))], color))
+                     image_rows(units, [f"unit {u}" for u in range(len(units))], color, self._width()))
+
+    def _width(self) -> int:
+        return max(20, self.content_size.width - 2)
 
     def show_gradient_check(self, rows, error: str | None) -> None:
         if error:
