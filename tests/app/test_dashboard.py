@@ -4,39 +4,13 @@ import asyncio
 import re
 
 import numpy as np
-from rich.console import Console
 from sklearn.metrics import confusion_matrix
 from textual.widgets import Input, Label
 
 from termnet.app import make_app
 from termnet.app.widgets.layer_list import LayerList
 
-SIZE = (120, 40)
-
-
-def rendered_text(renderable) -> str:
-    console = Console(width=120, record=True, color_system=None)
-    console.print(renderable)
-    return console.export_text()
-
-
-def notifications(app) -> str:
-    return "\n".join(n.message for n in app._notifications)
-
-
-async def wait_until(condition, seconds=30.0):
-    """Poll while training runs: pilot.pause() would wait for an idle app, which comes only at the end."""
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
-
-
-async def key(app, name: str) -> None:
-    """A key press delivered without waiting for the app to be idle (it is not, while training)."""
-    app.simulate_key(name)
-    await asyncio.sleep(0.05)
+from .pilot import SIZE, key, notifications, rendered_text, train, wait_until
 
 
 async def test_build_a_stack_by_keys_alone_then_train_it(digits):
@@ -61,19 +35,14 @@ async def test_build_a_stack_by_keys_alone_then_train_it(digits):
         assert layers.stack[1]["type"] == "Activation"
         await pilot.press("right_square_bracket")
         assert layers.stack[2]["type"] == "Activation"
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         assert app.evaluation is not None and app.network.epochs_trained == 10
 
 
 async def test_training_shows_the_confusion_matrix_scikit_learn_computes(digits):
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         predictions = app.network.predict(digits.x_test).argmax(axis=1)
         expected = confusion_matrix(digits.y_test, predictions, labels=range(10))
         shown = rendered_text(app.dashboard.query_one("#confusion-matrix").content)
@@ -154,9 +123,7 @@ async def test_a_diverging_run_stops_with_advice(digits):
         app.dashboard.query_one(LayerList).set_stack([{"type": "Flatten"}, {"type": "FC", "output_size": 10}])
         form = app.dashboard.query_one("#form")
         form.set_values({"learning_rate": 1e9, "optimizer": "sgd", "loss": "mse"})
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         assert "smaller" in notifications(app)
         assert all(np.all(np.isfinite(p)) for p in app.network.params())
 
@@ -169,9 +136,7 @@ async def test_models_and_specs_are_saved_and_loaded_from_keys(digits, tmp_path,
         await pilot.press("S")
         await pilot.pause()
         assert "Train or load a model first" in notifications(app)
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         accuracy = app.evaluation.accuracy
         await pilot.press("S", "enter")  # the prompt offers model.termnet
         await pilot.press("W", "enter")  # and spec.toml
@@ -204,10 +169,7 @@ async def test_digits_are_drawn_without_colour_when_no_color_is_set(digits, monk
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         await pilot.press("g")
         grid = app.focused
         assert grid.color is False

@@ -8,14 +8,7 @@ from termnet.app.panes.runs import RunsView
 from termnet.app.widgets.drawing_canvas import DrawingCanvas
 from termnet.data import Dataset, load_dataset
 
-from .test_dashboard import SIZE, rendered_text
-
-
-async def trained_app(pilot):
-    await pilot.pause()
-    await pilot.press("s")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from .pilot import SIZE, rendered_text, train
 
 
 async def test_a_digit_put_on_the_canvas_cell_by_cell_is_classified_like_the_digit(mnist_dir):
@@ -24,7 +17,7 @@ async def test_a_digit_put_on_the_canvas_cell_by_cell_is_classified_like_the_dig
                    full.class_names, "3,000 MNIST digits")
     app = make_app(dataset=data, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await trained_app(pilot)
+        await train(pilot)
         await pilot.press("v")
         canvas = app.dashboard.query_one(DrawingCanvas)
         digit = data.x_test[0, 0]
@@ -39,7 +32,7 @@ async def test_a_digit_put_on_the_canvas_cell_by_cell_is_classified_like_the_dig
 async def test_strokes_drawn_by_keys_change_the_canvas_and_the_probabilities(digits):
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await trained_app(pilot)
+        await train(pilot)
         await pilot.press("v")
         canvas = app.focused
         assert isinstance(canvas, DrawingCanvas) and canvas.image.shape == (28, 28) and not canvas.image.any()
@@ -76,9 +69,9 @@ async def test_the_inside_view_and_the_compare_view_after_two_runs(digits):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.dashboard.query_one("#form").set_values({"epochs": 2})
-        await trained_app(pilot)
+        await train(pilot)
         await pilot.press("3")  # the relu MLP with cross-entropy beside the tanh + MSE network
-        await trained_app(pilot)
+        await train(pilot)
         await pilot.press("r")
         runs = app.dashboard.query_one(RunsView).runs
         assert [run.name for run in runs] == ["article-cnn #1", "mlp #2"]
@@ -94,6 +87,6 @@ async def test_the_inside_view_and_the_compare_view_after_two_runs(digits):
 async def test_training_health_is_shown_while_training(digits):
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await trained_app(pilot)
+        await train(pilot)
         health = rendered_text(app.dashboard.query_one("#health").content)
         assert "gradient rms" in health and "FC(64 -> 128)" in health and "Activation('relu')" in health

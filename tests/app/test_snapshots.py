@@ -6,12 +6,12 @@ cleared. The Train tab shows wall-clock timings, so it is covered by the pilot t
 
 from termnet.app import make_app
 
+from .pilot import train
+
 
 async def trained(pilot):
-    await pilot.press("s")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    pilot.app.clear_notifications()
+    await train(pilot)
+    pilot.app.clear_notifications()  # their texts hold timings
     await pilot.pause()
 
 
