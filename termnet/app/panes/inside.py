@@ -7,12 +7,16 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...display import digit_text
 from ...engine import FC, Convolution, Network
+from ...engine.gradcheck import network_gradient_errors
 from ...engine.health import layer_outputs
+from ...engine.profiling import profile_layers
+from ..messages import GradientCheckDone, TimingDone
 
 SHOWN = 8  # filters, feature maps and units shown per layer
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -97,6 +101,39 @@ class InsideView(VerticalScroll):
 
     def _width(self) -> int:
         return max(20, self.content_size.width - 2)
+
+    # -- the checks this view runs, each in its own labelled worker ---------------------------------
+    def check_gradients(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
+        self.query_one("#gradient-check", Static).update("Checking gradients…")
+        self._check_gradients(network, x, y)
+
+    @work(thread=True, exclusive=True, group="gradient-check", description="gradient check", exit_on_error=False)
+    def _check_gradients(self, network, x, y) -> None:
+        try:
+            rows = network_gradient_errors(network, x, y, limit=20)
+        except Exception as error:  # noqa: BLE001 - shown in the view, never a traceback
+            self.post_message(GradientCheckDone([], f"Gradient check failed: {error}"))
+            return
+        self.post_message(GradientCheckDone(rows))
+
+    def on_gradient_check_done(self, message: GradientCheckDone) -> None:
+        self.show_gradient_check(message.rows, message.error)
+
+    def time_layers(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
+        self.query_one("#layer-timing", Static).update("Timing each layer…")
+        self._time_layers(network, x, y)
+
+    @work(thread=True, exclusive=True, group="layer-timing", description="layer timing", exit_on_error=False)
+    def _time_layers(self, network, x, y) -> None:
+        try:
+            rows = profile_layers(network, x, y)
+        except Exception as error:  # noqa: BLE001
+            self.post_message(TimingDone([], len(x), f"Timing failed: {error}"))
+            return
+        self.post_message(TimingDone(rows, len(x)))
+
+    def on_timing_done(self, message: TimingDone) -> None:
+        self.show_timing(message.rows, message.batch_size, message.error)
 
     def show_gradient_check(self, rows, error: str | None) -> None:
         if error:

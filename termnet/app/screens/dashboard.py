@@ -18,20 +18,10 @@ from textual.worker import get_current_worker
 
 from ...display import confusion_table, digit_text, probability_bars
 from ...engine import TrainingDiverged
-from ...engine.gradcheck import network_gradient_errors
 from ...engine.health import learning_rate_hint
-from ...engine.profiling import profile_layers
 from ...metrics import evaluate
 from ...spec import Spec
-from ..messages import (
-    BatchProgress,
-    EpochEnded,
-    GradientCheckDone,
-    HealthReport,
-    TimingDone,
-    TrainingFailed,
-    TrainingFinished,
-)
+from ..messages import BatchProgress, EpochEnded, HealthReport, TrainingFailed, TrainingFinished
 from ..panes.draw import DrawView
 from ..panes.inside import InsideView
 from ..panes.runs import Run, RunsView
@@ -386,39 +376,12 @@ class DashboardScreen(Screen):
         network = self._current_network("float64")
         if network is not None:
             self.action_tab("inside")
-            self.query_one("#gradient-check", Static).update("Checking gradients…")
-            self.check_gradients(network)
-
-    @work(thread=True, exclusive=True, group="inspect", description="gradient check", exit_on_error=False)
-    def check_gradients(self, network) -> None:
-        data = self.app.dataset
-        try:
-            rows = network_gradient_errors(network, data.x_train[:4], data.y_train[:4], limit=20)
-        except Exception as error:  # noqa: BLE001 - shown in the view, never a traceback
-            self.post_message(GradientCheckDone([], f"Gradient check failed: {error}"))
-            return
-        self.post_message(GradientCheckDone(rows))
-
-    def on_gradient_check_done(self, message: GradientCheckDone) -> None:
-        self.query_one(InsideView).show_gradient_check(message.rows, message.error)
+            data = self.app.dataset
+            self.query_one(InsideView).check_gradients(network, data.x_train[:4], data.y_train[:4])
 
     def action_time_layers(self) -> None:
         network = self._current_network()
         if network is not None:
             self.action_tab("inside")
-            self.query_one("#layer-timing", Static).update("Timing each layer…")
-            self.time_layers(network)
-
-    @work(thread=True, exclusive=True, group="inspect", description="layer timing", exit_on_error=False)
-    def time_layers(self, network) -> None:
-        data = self.app.dataset
-        batch = min(network.batch_size, len(data.x_train))
-        try:
-            rows = profile_layers(network, data.x_train[:batch], data.y_train[:batch])
-        except Exception as error:  # noqa: BLE001
-            self.post_message(TimingDone([], batch, f"Timing failed: {error}"))
-            return
-        self.post_message(TimingDone(rows, batch))
-
-    def on_timing_done(self, message: TimingDone) -> None:
-        self.query_one(InsideView).show_timing(message.rows, message.batch_size, message.error)
+            data, batch = self.app.dataset, min(network.batch_size, len(self.app.dataset.x_train))
+            self.query_one(InsideView).time_layers(network, data.x_train[:batch], data.y_train[:batch])
