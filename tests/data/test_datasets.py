@@ -76,3 +76,16 @@ def test_the_real_mnist_files(mnist_dir):
     assert data.x_train.dtype == np.float32
     assert data.x_train.min() == 0.0 and data.x_train.max() == 1.0
     assert set(np.unique(data.y_train)) == set(range(10)) == set(np.unique(data.y_test))
+
+
+def test_fashion_mnist_is_read_from_the_debian_package_folder_first(tmp_path, monkeypatch):
+    import dataclasses
+
+    from termnet.data import FASHION_MNIST
+    from termnet.data import datasets as datasets_module
+
+    write_tiny_mnist(tmp_path / "fashion-mnist")
+    debian = dataclasses.replace(FASHION_MNIST, system_dirs=(str(tmp_path / "fashion-mnist"),))
+    monkeypatch.setitem(datasets_module.SOURCES, "fashion-mnist", debian)
+    data = load_dataset("fashion-mnist", download=False)
+    assert "(Debian package)" in data.description and data.class_names[9] == "Ankle boot"
