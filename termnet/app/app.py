@@ -95,7 +95,16 @@ class TermnetApp(App):
         share = f"{message.done / message.total:.0%}" if message.total else f"{message.done:,} bytes"
         self._status(f"Downloading {message.file_name}: {share}")
 
+    def _busy_training(self) -> bool:
+        """Data and models stay as they are while a run trains on them."""
+        if self.dashboard.training:
+            self.notify("Wait until training ends (or stop it with x)", severity="warning")
+            return True
+        return False
+
     def action_download(self) -> None:
+        if self._busy_training():
+            return
         if self.dataset is not None and self.dataset.name == "mnist":
             self.notify("MNIST is already loaded")
             return
@@ -141,9 +150,12 @@ class TermnetApp(App):
         self.notify(f"Saved {path}")
 
     def action_load_model(self) -> None:
-        self._ask("Load a model from:", "model.termnet", self._load_model)
+        if not self._busy_training():
+            self._ask("Load a model from:", "model.termnet", self._load_model)
 
     def _load_model(self, path: str) -> None:
+        if self._busy_training():
+            return
         try:
             network, metadata = load_model(path)
         except ModelFileError as error:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .convolution import Convolution
+from .dense import FC
 from .network import Network
 from .optimizers import OPTIMIZERS
 from .registry import layer_from_config, layer_type
@@ -148,6 +150,8 @@ def _rebuild(document: dict, weights: dict, state: dict) -> Network:
         count = len([k for k in weights if k.startswith(f"layer{i}_")])
         if count:
             layer.set_weights([weights[f"layer{i}_{j}"] for j in range(count)])
+        elif isinstance(layer, (FC, Convolution)):  # never size weights from the JSON alone
+            raise ValueError(f"layer {i} {layer!r} has no weights in the file")
     network.build()
     params = network.params()
     if sum(1 for _ in weights) != len(params):

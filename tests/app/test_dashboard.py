@@ -174,3 +174,17 @@ async def test_digits_are_drawn_without_colour_when_no_color_is_set(digits, monk
         grid = app.focused
         assert grid.color is False
         assert any(glyph in rendered_text(grid.render()) for glyph in "█▀▄")
+
+
+async def test_data_and_models_wait_while_training(digits):
+    app = make_app(dataset=digits, preset="article-mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await key(app, "s")
+        await wait_until(lambda: app.dashboard.training)
+        await key(app, "D")
+        await key(app, "L")
+        assert "Wait until training ends" in notifications(app)
+        assert app.dataset is digits and len(app.screen_stack) == 1  # no download, no file prompt
+        await key(app, "x")
+        await app.workers.wait_for_complete()

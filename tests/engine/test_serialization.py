@@ -132,3 +132,12 @@ def test_weights_of_the_wrong_shape(model_file):
     _rewrite(model_file, {"weights.npz": buffer.getvalue()})
     with pytest.raises(ModelFileError, match=r"expects K of shape \(2, 1, 3, 3\). Received: \(2, 1, 5, 5\)"):
         load_model(model_file)
+
+
+def test_a_huge_layer_without_weights_is_refused_not_allocated(model_file):
+    with zipfile.ZipFile(model_file) as archive:
+        document = json.loads(archive.read("termnet.json"))
+    document["layers"].append({"type": "FC", "config": {"input_size": 3, "output_size": 10**12}})
+    _rewrite(model_file, {"termnet.json": json.dumps(document)})
+    with pytest.raises(ModelFileError, match=r"layer 6 .* has no weights in the file"):
+        load_model(model_file)
