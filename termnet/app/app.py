@@ -80,8 +80,10 @@ class TermnetApp(App):
         self.dataset = message.dataset
         data = message.dataset
         note = " · D downloads MNIST" if data.name == "digits" else ""
+        # the files' descriptions end with where they came from: "from DIR", "from the cache DIR", ...
+        where = "bundled with scikit-learn" if data.name == "digits" else data.description.split(", ")[-1]
         self._status(f"Data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
-                     f"{data.image_shape[1]}x{data.image_shape[2]}{note} · {data.description.split(', ')[-1]}")
+                     f"{data.image_shape[1]}x{data.image_shape[2]}{note} · {where}")
         self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
 
     def on_dataset_failed(self, message: DatasetFailed) -> None:
