@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from textual import work
@@ -11,6 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Static
 
+from ..atomic import atomic_write
 from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
 from ..engine.serialization import ModelFileError, load_model, save_model
 from ..spec import Spec, SpecError, load_spec, spec_from_layers
@@ -184,12 +184,8 @@ class TermnetApp(App):
         if problems and not spec.layers:
             self.notify("\n".join(problems), severity="error")
             return
-        target = Path(path)
         try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-            with os.fdopen(handle, "w") as stream:
-                stream.write(spec.to_toml())
-            os.replace(temporary, target)
+            atomic_write(path, spec.to_toml())
         except OSError as error:
             self.notify(f"{path}: {error}", title="Not written", severity="error", timeout=10)
             return

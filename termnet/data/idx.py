@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write
+
 # IDX type code -> big-endian NumPy dtype
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 DTYPE_CODES = {np.dtype(t).newbyteorder("="): code for code, t in IDX_TYPES.items()}
@@ -71,6 +73,4 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     payload += array.astype(IDX_TYPES[code]).tobytes()
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    temporary = path.with_name(path.name + ".part")
-    temporary.write_bytes(payload)
-    os.replace(temporary, path)
+    atomic_write(path, payload)

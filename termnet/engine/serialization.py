@@ -12,13 +12,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write
 from .convolution import Convolution
 from .dense import FC
 from .network import Network
@@ -63,18 +63,12 @@ def save_model(network: Network, path: str | os.PathLike, metadata: dict | None 
     }
     weights = {f"layer{i}_{j}": w for i, layer in enumerate(network.layers) for j, w in enumerate(layer.params())}
     state = {f"{key}_{i}": a for key, arrays in optimizer.state().items() for i, a in enumerate(arrays)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("termnet.json", json.dumps(document, indent=1))
-            archive.writestr("weights.npz", _npz_bytes(weights))
-            archive.writestr("optimizer.npz", _npz_bytes(state))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()  # models are small: build the zip in memory, then write it in one go
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("termnet.json", json.dumps(document, indent=1))
+        archive.writestr("weights.npz", _npz_bytes(weights))
+        archive.writestr("optimizer.npz", _npz_bytes(state))
+    return atomic_write(path, buffer.getvalue())
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
