@@ -106,6 +106,12 @@ class Convolution(Layer):
         self.grad_kernels = np.zeros_like(self.kernels)
         self.grad_bias = np.zeros_like(self.bias)
 
+    def count_params(self, input_shape=None) -> int:
+        if self.kernels is not None:
+            return super().count_params()
+        channels = (input_shape or self._input_shape or (0,))[0]
+        return self.depth * channels * self.kernel_size**2 + self.depth
+
     def params(self) -> list[np.ndarray]:
         return [] if self.kernels is None else [self.kernels, self.bias]
 

@@ -70,6 +70,9 @@ class FC(Layer):
             self.apply_gradients(learning_rate)
         return input_error
 
+    def count_params(self, input_shape=None) -> int:
+        return self.input_size * self.output_size + self.output_size
+
     def params(self) -> list[np.ndarray]:
         return [] if self.weights is None else [self.weights, self.bias]
 

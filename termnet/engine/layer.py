@@ -67,7 +67,8 @@ class Layer:
         if weights:
             raise ValueError(f"{self!r} has no weights. Received: {len(weights)} arrays")
 
-    def count_params(self) -> int:
+    def count_params(self, input_shape: Shape | None = None) -> int:
+        """Trainable numbers: those held, or, before ``build``, those it would make for ``input_shape``."""
         return int(sum(p.size for p in self.params()))
 
     def apply_gradients(self, learning_rate: float) -> None:

@@ -36,17 +36,6 @@ class LayerShape:
     error: str | None = None
 
 
-def _param_count(layer: Layer, input_shape: Shape) -> int:
-    if layer.built:
-        return layer.count_params()
-    k = getattr(layer, "kernel_size", None)
-    if hasattr(layer, "input_size"):  # FC
-        return layer.input_size * layer.output_size + layer.output_size
-    if k is not None:  # Convolution
-        return layer.depth * input_shape[0] * k * k + layer.depth
-    return 0
-
-
 def trace_shapes(layers: list[Layer], input_shape: Shape | None = None) -> list[LayerShape]:
     """Each layer's output shape and parameter count, or the reason it does not fit.
 
@@ -67,7 +56,7 @@ def trace_shapes(layers: list[Layer], input_shape: Shape | None = None) -> list[
             rows.append(LayerShape(index, layer, None, 0, f"{error} {source}"))
             shape = None
             continue
-        rows.append(LayerShape(index, layer, output, _param_count(layer, shape)))
+        rows.append(LayerShape(index, layer, output, layer.count_params(shape)))
         shape = output
     return rows
 
