@@ -30,7 +30,7 @@ def evaluate(args) -> int:
     network, metadata, data = _model_and_data(args)
     probabilities = network.predict(data.x_test)
     result = evaluate_predictions(probabilities, data.y_test, data.num_classes,
-                                  network.evaluate(data.x_test, data.y_test)["loss"])
+                                  network.loss_value(probabilities, data.y_test))
     if args.json:
         print(json.dumps({"file": str(args.file), "dataset": data.name, "samples": len(data.x_test),
                           **result.as_dict(data.class_names)}))

@@ -63,14 +63,14 @@ def train(args) -> int:
     if args.save and epochs_run + history_before > 0:
         save_model(network, args.save, model_metadata(data, spec_name, train_size))
         print(f"Saved {args.save}", file=sys.stderr)
-    result = evaluate(network.predict(data.x_test), data.y_test, data.num_classes,
-                      network.evaluate(data.x_test, data.y_test)["loss"])
-    samples = sum(network.history.get("seconds", [])[history_before:]) or seconds
+    probabilities = network.predict(data.x_test)  # one pass over the test set serves every figure
+    result = evaluate(probabilities, data.y_test, data.num_classes, network.loss_value(probabilities, data.y_test))
+    training_seconds = sum(network.history.get("seconds", [])[history_before:]) or seconds
     trained_samples = len(data.x_train) * max(epochs_run, 0)
     summary = {
         "test_accuracy": result.accuracy, "test_loss": result.loss, "epochs": epochs_run,
         "epochs_trained": network.epochs_trained, "train_seconds": round(seconds, 3),
-        "train_samples_per_second": round(trained_samples / samples, 1) if samples else 0.0,
+        "train_samples_per_second": round(trained_samples / training_seconds, 1) if training_seconds else 0.0,
         "train_samples": len(data.x_train), "dataset": data.name, "model": spec_name,
         "stopped_early": bool(interrupt.interrupted or error), "history": network.history,
     }

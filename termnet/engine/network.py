@@ -228,11 +228,13 @@ class Network:
             self.build(x.shape[1:])
         elif x.shape[1:] != self.input_shape:
             raise ShapeError(f"The network takes samples of shape {self.input_shape}. Received: {x.shape[1:]}")
-        if y is None:
-            return x, None
+        return x, (None if y is None else self._targets(y, len(x)))
+
+    def _targets(self, y, count: int) -> np.ndarray:
+        """``y`` checked against ``count`` samples and the output, integer labels one-hot encoded."""
         y = np.asarray(y)
-        if len(x) != len(y):
-            raise ValueError(f"x and y must have the same length. Received: len(x)={len(x)}, len(y)={len(y)}")
+        if count != len(y):
+            raise ValueError(f"x and y must have the same length. Received: len(x)={count}, len(y)={len(y)}")
         width = self.output_shape[-1] if self.output_shape else 1
         if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and width > 1:
             if y.min() < 0 or y.max() >= width:
@@ -242,7 +244,7 @@ class Network:
         if y.shape[1:] != tuple(self.output_shape):
             raise ValueError(f"Targets must have shape (N, {', '.join(map(str, self.output_shape))}) to match "
                              f"the network's output. Received: {y.shape}")
-        return x, y
+        return y
 
     def predict(self, x, batch_size: int = PREDICT_BATCH) -> np.ndarray:
         """The network's output for every sample of ``x``, computed in batches."""
@@ -254,6 +256,11 @@ class Network:
                 out = np.empty((len(x),) + batch.shape[1:], dtype=batch.dtype)
             out[start:start + len(batch)] = batch
         return out if out is not None else np.empty((0,) + tuple(self.output_shape), dtype=self.dtype)
+
+    def loss_value(self, output: np.ndarray, y) -> float:
+        """The loss of outputs already predicted, against targets (one-hot or integer labels)."""
+        self._require_loss()
+        return self.loss.value(output, self._targets(y, len(output)))
 
     def evaluate(self, x, y, batch_size: int = PREDICT_BATCH) -> dict[str, float]:
         """Loss and (for several outputs) accuracy on ``x``, ``y``."""

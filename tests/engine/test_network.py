@@ -236,3 +236,11 @@ def test_a_cnn_learns_on_tiny_images():
            .add(Flatten()).add(FC(64, 2)).add(Activation("softmax")).use("cross_entropy"))
     net.fit(x, labels)
     assert net.evaluate(x, labels)["accuracy"] > 0.95
+
+
+def test_loss_value_of_outputs_already_predicted_matches_evaluate():
+    x, y, labels = blobs()
+    net = mlp().fit(x, y)
+    assert net.loss_value(net.predict(x), labels) == pytest.approx(net.evaluate(x, y)["loss"])
+    with pytest.raises(ValueError, match=r"len\(x\)=300, len\(y\)=2"):
+        net.loss_value(net.predict(x), labels[:2])
