@@ -22,20 +22,21 @@ def load_data(name: str | None, data_dir: str | None, train_size: int | None = N
     """The dataset named (or MNIST when at hand, else the digits), downloading with a progress bar."""
     chosen = default_dataset(name, data_dir)
     console = stderr_console()
-    progress = download_progress(console) if console.is_terminal else _plain_download(console)
+    progress = download_progress(console) if console.is_terminal else _plain_download()
     try:
         data = load_dataset(chosen, data_dir=data_dir, train_size=train_size or None, progress=progress)
     finally:
         if hasattr(progress, "stop"):
             progress.stop()
     if not quiet:
-        note = "" if name else "  (no dataset named: pass --data mnist to download MNIST)" * (chosen == "digits")
+        note = "  (no dataset named: pass --data mnist to download MNIST)" if not name and chosen == "digits" else ""
         print(f"Data: {data.description}; {len(data.x_train):,} training, {len(data.x_test):,} test images{note}",
               file=sys.stderr)
     return data
 
 
-def _plain_download(console: Console):
+def _plain_download():
+    """One line per downloaded file, for logs: no bar redrawn in place."""
     announced = set()
 
     def update(name: str, done: int, total: int) -> None:
