@@ -159,5 +159,5 @@ class InsideView(VerticalScroll):
         for row in rows:
             share = (row.forward_ms + row.backward_ms) / total
             table.add_row(f"{row.index} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
-                          f"{'█' * round(share * 20):<20} {share:.0%}")
+                          f"{'█' * round(share * 20)}{'·' * (20 - round(share * 20))} {share:4.0%}")
         self.query_one("#layer-timing", Static).update(table)
