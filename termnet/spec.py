@@ -1,14 +1,14 @@
 """Experiment specs: a stack of layers and its hyperparameters, as TOML.
 
 The four presets that ship with termnet are specs in ``termnet/presets``. A
-layer's keys are its constructor's arguments; an FC's ``input_size`` may be
-left out, and is then taken from the layer before it, so one spec fits both
-28x28 MNIST and the 8x8 digits.
+layer's keys are its constructor's arguments, the same as in its ``config()``
+(its class's ``fields``); an argument with an ``infer`` rule (an FC's
+``input_size``) may be left out, and is then taken from the layer before it, so
+one spec fits both 28x28 MNIST and the 8x8 digits.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .engine import Network, trace_shapes
 from .engine.layer import Layer
-from .engine.registry import LAYER_TYPES, layer_from_config, layer_type
+from .engine.registry import LAYER_TYPES, layer_class, layer_type
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +28,8 @@ PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn")
 TRAINING_DEFAULTS = {
     "learning_rate": 0.1, "epochs": 10, "batch_size": 32, "optimizer": "sgd", "schedule": "constant",
     "loss": "mse", "seed": 0, "init": "auto", "train_size": 0,
+    # the share of the training images held out to validate each epoch; the test set is kept for the end
+    "validation_split": 0.1,
 }
 NETWORK_KEYS = ("learning_rate", "epochs", "batch_size", "optimizer", "init", "seed")
 
@@ -52,17 +54,19 @@ class Spec:
         return merged
 
     def build_layers(self, input_shape: tuple[int, ...]) -> list[Layer]:
-        """Fresh layers for one sample of ``input_shape``, an FC's missing input_size filled in."""
+        """Fresh layers for one sample of ``input_shape``; arguments left out that a layer can infer
+        (an FC's input_size) are taken from the output shape of the layer before."""
         layers: list[Layer] = []
         for index, description in enumerate(self.layers):
             config = {k: v for k, v in description.items() if k != "type"}
-            kind = description.get("type")
-            if kind == "FC" and config.get("input_size") in (None, "auto"):
-                rows = trace_shapes(layers, input_shape)
-                previous = rows[-1].output_shape if rows else tuple(input_shape)
-                config["input_size"] = math.prod(previous) if previous else 1
             try:
-                layers.append(layer_from_config(kind, config))
+                cls = layer_class(description.get("type"))
+                for field in cls.fields:
+                    if field.infer is not None and config.get(field.name) in (None, "auto"):
+                        rows = trace_shapes(layers, input_shape)
+                        previous = rows[-1].output_shape if rows else tuple(input_shape)
+                        config[field.name] = field.infer(previous or (1,))  # after a misfit: a stand-in
+                layers.append(cls.from_config(config))
             except ValueError as error:
                 raise SpecError(f"{self.name}, layer {index}: {error}") from None
         return layers
@@ -118,6 +122,10 @@ def parse_spec(text: str, source: str) -> Spec:
         if layer.get("type") not in LAYER_TYPES:
             raise SpecError(f"{source}, layer {index}: unknown type {layer.get('type')!r}; "
                             f"expected one of {', '.join(LAYER_TYPES)}")
+        cls = LAYER_TYPES[layer["type"]]
+        problems = cls.config_problems({k: v for k, v in layer.items() if k != "type"})
+        if problems:
+            raise SpecError(f"{source}, layer {index}: {layer['type']}: {'; '.join(problems)}")
     training = data.get("training", {})
     unknown = set(training) - set(TRAINING_DEFAULTS)
     if unknown:

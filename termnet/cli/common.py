@@ -14,6 +14,11 @@ class UserError(Exception):
     """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
+def figures_on_test_set(result) -> dict:
+    """The test set's figures, under the keys ``train --json`` and ``evaluate --json`` share."""
+    return {"test_accuracy": result.accuracy, "test_loss": result.loss}
+
+
 def stderr_console() -> Console:
     return Console(stderr=True)
 

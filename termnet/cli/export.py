@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from ..engine.registry import layer_type
+from .. import engine
+from ..data import IMAGE_SHAPES
+from ..engine.layer import Layer
 from ..spec import load_spec
 
-IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28)}
+
+def layer_code(layer: Layer) -> str:
+    """The constructor call that rebuilds ``layer``, from its config: ``FC(64, 128)``."""
+    return f"{type(layer).__name__}({layer.call_arguments(layer.config())})"
 
 
-def _argument_list(layer) -> str:
-    kind = layer_type(layer)
-    config = layer.config()
-    if kind == "FC":
-        return f"{config['input_size']}, {config['output_size']}"
-    if kind == "Activation":
-        return repr(config["name"]) + (f", alpha={config['alpha']}" if "alpha" in config else "")
-    if kind == "Convolution":
-        parts = [f"input_shape={tuple(config['input_shape'])}" if config["input_shape"] else "",
-                 f"kernel_size={config['kernel_size']}", f"depth={config['depth']}"]
-        parts += [f"stride={config['stride']}"] * (config["stride"] != 1)
-        parts += [f"padding={config['padding']!r}"] * (config["padding"] != "valid")
-        return ", ".join(p for p in parts if p)
-    if kind == "Pooling":
-        parts = [f"pool_size={config['pool_size']}"]
-        parts += [f"stride={config['stride']}"] * (config["stride"] != config["pool_size"])
-        parts += [f"mode={config['mode']!r}"] * (config["mode"] != "max")
-        return ", ".join(parts)
-    return ""
+def _imports(layers: list[Layer]) -> list[str]:
+    """``from termnet.engine import ...`` for the engine's layers, ``from <module> import ...`` for others."""
+    modules: dict[str, set[str]] = {"termnet.engine": {"Network"}}
+    for layer in layers:
+        cls = type(layer)
+        module = "termnet.engine" if getattr(engine, cls.__name__, None) is cls else cls.__module__
+        modules.setdefault(module, set()).add(cls.__name__)
+    return [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(modules.items())]
 
 
 def export_code(spec_name: str, dataset: str = "mnist") -> str:
@@ -36,14 +30,13 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
     p = spec.hyperparameters()
     schedule = "" if p["schedule"] in (None, "constant") else f", schedule={p['schedule']!r}"
     subset = f"[:{p['train_size']}]" if p["train_size"] else ""
-    used = sorted({layer_type(layer) for layer in layers})
     lines = [
         f'"""Train the {spec.name} network with termnet\'s engine (made by `termnet export-code {spec_name}`)."""',
         "",
         "from sklearn.metrics import accuracy_score",
         "",
         "from termnet.data import load_dataset, one_hot",
-        f"from termnet.engine import {', '.join(used + ['Network'])}",
+        *_imports(layers),
         "",
         f"data = load_dataset({dataset!r})  # images (N, 1, H, W) scaled to [0, 1], integer labels",
         f"x_train = data.x_train{subset}",
@@ -53,7 +46,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         f"    Network(learning_rate={p['learning_rate']}, epochs={p['epochs']}, batch_size={p['batch_size']}, "
         f"optimizer={p['optimizer']!r}{schedule}, seed={p['seed']})",
     ]
-    lines += [f"    .add({layer_type(layer)}({_argument_list(layer)}))" for layer in layers]
+    lines += [f"    .add({layer_code(layer)})" for layer in layers]
     lines += [
         f"    .use({p['loss']!r})",
         ")",

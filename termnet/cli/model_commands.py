@@ -7,14 +7,14 @@ import zipfile
 from pathlib import Path
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
-from ..display import confusion_table, digit_text, probability_bars
-from ..engine.serialization import load_model
+from ..data import IMAGE_SHAPES
+from ..display import confusion_table, digit_text, per_class_table, probability_bars
+from ..engine import load_model
 from ..metrics import evaluate as evaluate_predictions
 from ..spec import load_spec
-from .common import UserError, load_data
+from .common import UserError, figures_on_test_set, load_data
 
 
 def _model_and_data(args):
@@ -32,19 +32,15 @@ def evaluate(args) -> int:
     result = evaluate_predictions(probabilities, data.y_test, data.num_classes,
                                   network.loss_value(probabilities, data.y_test))
     if args.json:
+        details = {k: v for k, v in result.as_dict(data.class_names).items() if k not in ("accuracy", "loss")}
         print(json.dumps({"file": str(args.file), "dataset": data.name, "samples": len(data.x_test),
-                          **result.as_dict(data.class_names)}))
+                          **figures_on_test_set(result), **details}))
         return 0
     console = Console()
-    console.print(f"[bold]{args.file}[/]: accuracy {result.accuracy:.2%}, loss {result.loss:.4f} "
+    console.print(f"[bold]{args.file}[/]: test accuracy {result.accuracy:.2%}, test loss {result.loss:.4f} "
                   f"on {len(data.x_test):,} test images of {data.name}")
     console.print(confusion_table(result.confusion, data.class_names))
-    per_class = Table(title="Per class")
-    for column in ("class", "precision", "recall", "support"):
-        per_class.add_column(column, justify="right")
-    for name, p, r, support in zip(data.class_names, result.precision, result.recall, result.confusion.sum(axis=1)):
-        per_class.add_row(name, f"{p:.3f}", f"{r:.3f}", str(support))
-    console.print(per_class)
+    console.print(per_class_table(result, data.class_names))
     return 0
 
 
@@ -73,7 +69,7 @@ def summary(args) -> int:
         print(network.summary())
         return 0
     spec = load_spec(target)
-    shape = {"digits": (1, 8, 8)}.get(args.data, (1, 28, 28))
+    shape = IMAGE_SHAPES.get(args.data, (1, 28, 28))
     print(f"{spec.name}: {spec.description}" if spec.description else spec.name)
     print(spec.build(shape).summary(shape))
     return 0

@@ -13,8 +13,9 @@ from ..engine import Callback
 
 
 def epoch_line(epoch: int, epochs: int, logs: dict) -> str:
+    """One epoch's figures: training, then validation (``val_``), then the test set (``test_``) when given."""
     parts = [f"epoch {epoch + 1}/{epochs}", f"loss {logs['loss']:.4f}"]
-    for key in ("accuracy", "val_loss", "val_accuracy"):
+    for key in ("accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy"):
         if key in logs:
             parts.append(f"{key} {logs[key]:.4f}")
     parts += [f"{logs['samples_per_second']:,.0f} samples/s", f"{logs['seconds']:.1f}s"]

@@ -2,6 +2,7 @@
 
 from .datasets import (
     DATASETS,
+    IMAGE_SHAPES,
     Dataset,
     DatasetError,
     DatasetStatus,
@@ -16,8 +17,7 @@ from .idx import IdxError, read_idx, write_idx
 from .sources import FASHION_MNIST, MNIST, SOURCES
 
 __all__ = [
-    "DATASETS", "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST", "IdxError", "MNIST",
-    "SOURCES", "cache_dir", "dataset_status", "default_dataset", "fetch", "find_idx_files", "load_dataset", "mirrors",
-    "one_hot",
-    "read_idx", "write_idx",
+    "DATASETS", "IMAGE_SHAPES", "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST",
+    "IdxError", "MNIST", "SOURCES", "cache_dir", "dataset_status", "default_dataset", "fetch", "find_idx_files",
+    "load_dataset", "mirrors", "one_hot", "read_idx", "write_idx",
 ]

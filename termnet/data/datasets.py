@@ -13,7 +13,10 @@ from .download import Progress, cache_dir, fetch, is_cached
 from .idx import IdxError, read_idx
 from .sources import ROLES, SOURCES, STANDARD_FILES, Source
 
+#: Every name load_dataset takes ("idx": a folder of the four IDX files, given as data_dir).
 DATASETS = ("digits", "mnist", "fashion-mnist", "idx")
+#: One sample's shape, for the datasets whose shape is known before loading them (an idx folder's is not).
+IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28)}
 
 
 class DatasetError(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fields import Field
 from .layer import Layer
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "softmax")
@@ -16,6 +17,12 @@ class Activation(Layer):
         name: one of ``tanh``, ``sigmoid``, ``relu``, ``leaky_relu``, ``softmax``.
         alpha: the slope of ``leaky_relu`` below zero.
     """
+
+    fields = (
+        Field("name", "choice", choices=ACTIVATIONS, initial="relu", help="the function"),
+        Field("alpha", "float", default=0.01, when=("name", ("leaky_relu",)),
+              help="leaky_relu's slope below zero"),
+    )
 
     def __init__(self, name: str, alpha: float = 0.01):
         if name not in ACTIVATIONS:
@@ -71,8 +78,15 @@ class Activation(Layer):
         dot = np.sum(output_error * y, axis=-1, keepdims=True)
         return y * (output_error - dot)
 
-    def config(self) -> dict:
-        return {"name": self.name} if self.name != "leaky_relu" else {"name": self.name, "alpha": self.alpha}
+    @classmethod
+    def label(cls, config: dict) -> str:
+        name = config.get("name", "?")
+        slope = config.get("alpha", 0.01) if name == "leaky_relu" else 0.01
+        return f"Activation {name}" + (f" {slope:g}" if slope != 0.01 else "")
+
+    @classmethod
+    def short_label(cls, config: dict) -> str:
+        return str(config.get("name", "?"))
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"

@@ -7,10 +7,13 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .fields import Field
 from .initializers import initial_weights
 from .layer import Layer, Shape, ShapeError, check_weights
 
-PADDINGS = ("valid", "same")
+#: The named paddings; a Convolution also takes an int, that many zeros on every side.
+PADDING_MODES = ("valid", "same")
+PADDINGS = PADDING_MODES
 
 
 def _positive_int(name: str, value) -> int:
@@ -33,6 +36,17 @@ class Convolution(Layer):
     Input shape: ``(N, C, H, W)``. Output shape: ``(N, depth, H_out, W_out)``.
     Weights: ``[K (depth, C, k, k), b (depth,)]``, one bias per filter.
     """
+
+    fields = (
+        Field("input_shape", "shape", default=None, optional=True,
+              help="(channels, height, width) of one sample; left out, taken from the layer before"),
+        Field("kernel_size", "int", default=3, minimum=1, explicit=True, help="the side of each square filter"),
+        Field("depth", "int", default=1, minimum=1, initial=8, explicit=True,
+              help="the number of filters, which is the number of output channels"),
+        Field("stride", "int", default=1, minimum=1, help="the step between neighbouring windows"),
+        Field("padding", "choice", default="valid", choices=PADDING_MODES,
+              help="valid: no zeros; same: as many windows as input pixels per stride (or an int)"),
+    )
 
     def __init__(self, input_shape: Shape | None = None, kernel_size: int = 3, depth: int = 1,
                  stride: int = 1, padding: str | int = "valid"):
@@ -188,10 +202,17 @@ class Convolution(Layer):
             self.apply_gradients(learning_rate)
         return input_error
 
-    def config(self) -> dict:
-        return {"input_shape": list(self._input_shape) if self._input_shape else None,
-                "kernel_size": self.kernel_size, "depth": self.depth,
-                "stride": self.stride, "padding": self.padding}
+    @classmethod
+    def label(cls, config: dict) -> str:
+        k = config.get("kernel_size", 3)
+        extra = f" s{config['stride']}" if config.get("stride", 1) != 1 else ""
+        padding = config.get("padding", "valid")
+        extra += "" if padding == "valid" else f" {padding}" if isinstance(padding, str) else f" p{padding}"
+        return f"Conv {config.get('depth', 1)}@{k}x{k}{extra}"
+
+    @classmethod
+    def short_label(cls, config: dict) -> str:
+        return f"Conv{config.get('depth', 1)}"
 
     def __repr__(self) -> str:
         extra = "" if self.stride == 1 else f", stride={self.stride}"

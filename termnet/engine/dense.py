@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .fields import Field
 from .initializers import initial_weights
 from .layer import Layer, Shape, ShapeError, check_weights
 
@@ -18,6 +21,12 @@ class FC(Layer):
     Input shape: ``(N, input_size)``. Output shape: ``(N, output_size)``.
     Weights: ``[W (input_size, output_size), b (output_size,)]``.
     """
+
+    fields = (
+        Field("input_size", "int", minimum=1, infer=math.prod,
+              help="features per sample coming in; left out of a spec, taken from the layer before"),
+        Field("output_size", "int", minimum=1, initial=64, help="features per sample going out"),
+    )
 
     def __init__(self, input_size: int, output_size: int):
         for name, value in (("input_size", input_size), ("output_size", output_size)):
@@ -89,8 +98,13 @@ class FC(Layer):
         self.grad_weights = np.zeros_like(self.weights)
         self.grad_bias = np.zeros_like(self.bias)
 
-    def config(self) -> dict:
-        return {"input_size": self.input_size, "output_size": self.output_size}
+    @classmethod
+    def label(cls, config: dict) -> str:
+        return f"FC → {config.get('output_size', '?')}"
+
+    @classmethod
+    def short_label(cls, config: dict) -> str:
+        return f"FC{config.get('output_size', '?')}"
 
     def __repr__(self) -> str:
         return f"FC({self.input_size} -> {self.output_size})"

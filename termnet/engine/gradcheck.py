@@ -65,6 +65,11 @@ def layer_gradient_errors(layer: Layer, x: np.ndarray, eps: float = 1e-6, limit:
     return errors
 
 
+def param_names(count: int) -> list[str]:
+    """Names for a layer's ``count`` parameter arrays: weights and bias, then param2, param3, ..."""
+    return ["weights", "bias", *(f"param{i}" for i in range(2, count))][:count]
+
+
 @dataclass
 class GradientCheck:
     """One parameter array's check: which layer, how big, and the relative error."""
@@ -85,8 +90,8 @@ def network_gradient_errors(network: Network, x: np.ndarray, y: np.ndarray, eps:
     """
     if network.dtype != np.float64:
         raise ValueError("Gradient checks need Network(dtype='float64'); float32 rounding hides errors")
-    network._require_loss()
-    x, y = network._prepare(x, y)
+    network.require_loss()
+    x, y = network.prepare(x, y)
     rng = np.random.default_rng(seed)
 
     def f():
@@ -95,8 +100,11 @@ def network_gradient_errors(network: Network, x: np.ndarray, y: np.ndarray, eps:
     network.backward(network.forward(x, training=True), y)
     results = []
     for index, layer in enumerate(network.layers):
-        names = ["weights", "bias"]
-        for param, grad, name in zip(layer.params(), [g.copy() for g in layer.grads()], names):
+        params, grads = layer.params(), [g.copy() for g in layer.grads()]
+        if len(grads) != len(params):
+            raise ValueError(f"{layer!r} has {len(params)} parameter arrays but {len(grads)} gradients")
+        names = param_names(len(params))
+        for param, grad, name in zip(params, grads, names):
             indices = _sample(param.size, limit, rng)
             numeric = _numeric_gradient(f, param, indices, eps)
             error = relative_error(grad.reshape(-1)[indices], numeric)

@@ -12,7 +12,7 @@ from .network import Network
 
 def layer_outputs(network: Network, x: np.ndarray) -> list[np.ndarray]:
     """Every layer's output for the batch ``x`` (inference mode), in order."""
-    x, _ = network._prepare(x)
+    x, _ = network.prepare(x)
     outputs = []
     for layer in network.layers:
         x = layer.forward(x, training=False)

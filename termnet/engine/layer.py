@@ -11,8 +11,11 @@ inside a ``Network`` an optimizer takes that step instead.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
+
+from .fields import Field
 
 Shape = tuple[int, ...]
 
@@ -22,7 +25,18 @@ class ShapeError(ValueError):
 
 
 class Layer:
-    """Base class: a layer without parameters that passes shapes through."""
+    """Base class: a layer without parameters that passes shapes through.
+
+    A layer describes its constructor's arguments once, as data, in ``fields``
+    (see ``fields.py``), in the constructor's order, each kept in an attribute of
+    the same name. Its ``config()``, default ``repr``, the code ``export-code``
+    writes, the dashboard's form and labels, and the checks on a spec's keys all
+    come from there. ``label`` and ``short_label`` may be overridden for a more
+    compact text; they are given a config, so they work on a spec's description too.
+    """
+
+    #: The constructor's arguments, in its order.
+    fields: tuple[Field, ...] = ()
 
     #: False for the first layer of a network: its input error is never used,
     #: so layers that can skip computing it (FC, Convolution) do.
@@ -76,9 +90,81 @@ class Layer:
         for param, grad in zip(self.params(), self.grads()):
             param -= learning_rate * grad
 
+    # -- description: everything below comes from ``fields`` -----------------------
     def config(self) -> dict:
-        """Constructor arguments, JSON-friendly, to rebuild this layer."""
-        return {}
+        """Constructor arguments, JSON-friendly, to rebuild this layer (``type(self).from_config``)."""
+        config = {field.name: field.stored(getattr(self, field.name)) for field in self.fields}
+        return {field.name: config[field.name] for field in self.fields if field.applies(config)}
+
+    @classmethod
+    def field(cls, name: str) -> Field:
+        for field in cls.fields:
+            if field.name == name:
+                return field
+        raise KeyError(f"{cls.__name__} has no argument {name!r}")
+
+    @classmethod
+    def config_problems(cls, config: dict) -> list[str]:
+        """What is wrong with ``config``'s keys and plain types (unknown, missing, not a number)."""
+        names = [field.name for field in cls.fields]
+        takes = f"{cls.__name__} takes {', '.join(names)}" if names else f"{cls.__name__} takes no arguments"
+        problems = [f"unexpected keyword argument {key!r} ({takes})" for key in config if key not in names]
+        for field in cls.fields:
+            if field.name not in config:
+                if field.required and field.infer is None:
+                    problems.append(f"missing required argument {field.name!r}")
+                continue
+            problem = field.check(field.coerce(config[field.name]))
+            if problem and not (field.infer is not None and config[field.name] in (None, "auto")):
+                problems.append(problem)
+        return problems
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """A layer from its ``config()`` (or a spec's keys): checked against ``fields``, then constructed."""
+        problems = cls.config_problems(config)
+        if problems:
+            raise ValueError(f"{cls.__name__}: {'; '.join(problems)}")
+        arguments = {name: cls.field(name).coerce(value) for name, value in config.items()}
+        try:
+            return cls(**arguments)
+        except TypeError as error:
+            raise ValueError(f"{cls.__name__}: {error}".replace("__init__() ", "")) from None
+
+    @classmethod
+    def written(cls, config: dict) -> list[tuple[Field, Any]]:
+        """The arguments worth writing out: the required and explicit ones, and the others where they
+        change the layer (Pooling's ``stride`` equal to its ``pool_size`` changes nothing)."""
+        keep = {field.name: config[field.name] for field in cls.fields
+                if field.name in config and field.applies(config)}
+        for field in cls.fields:
+            if field.name not in keep or field.required or field.explicit:
+                continue
+            trial = {k: v for k, v in keep.items() if k != field.name}
+            if keep[field.name] == field.default or _same_layer(cls, trial, keep):
+                keep = trial
+        return [(field, keep[field.name]) for field in cls.fields if field.name in keep]
+
+    @classmethod
+    def call_arguments(cls, config: dict) -> str:
+        """The constructor's arguments as Python source: ``64, 128`` or ``kernel_size=3, depth=16``."""
+        parts, positional = [], True
+        for field, value in cls.written(config):
+            positional = positional and field.required
+            parts.append(field.code(value) if positional else f"{field.name}={field.code(value)}")
+        return ", ".join(parts)
+
+    @classmethod
+    def label(cls, config: dict) -> str:
+        """A short description for the layer list, from a config (a spec's may lack inferred keys)."""
+        values = [f"{field.name}={value}" for field, value in cls.written(config) if value is not None]
+        return " ".join([cls.__name__, *values])
+
+    @classmethod
+    def short_label(cls, config: dict) -> str:
+        """A few characters for the runs table's stack column."""
+        required = [str(value) for field, value in cls.written(config) if field.required and not field.infer]
+        return cls.__name__[:4] + "".join(required[:1])
 
     def replica(self) -> Layer:
         """A twin for another thread: the same parameters, its own caches and gradient buffers."""
@@ -88,7 +174,15 @@ class Layer:
         return twin
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        return f"{type(self).__name__}({self.call_arguments(self.config())})"
+
+
+def _same_layer(cls: type[Layer], a: dict, b: dict) -> bool:
+    """Whether configs ``a`` and ``b`` build the same layer."""
+    try:
+        return cls.from_config(a).config() == cls.from_config(b).config()
+    except (TypeError, ValueError):
+        return False
 
 
 def check_weights(layer: Layer, weights: list, expected: list[Shape], names: list[str]) -> list[np.ndarray]:

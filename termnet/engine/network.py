@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,48 +16,16 @@ from .losses import CrossEntropy, Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .parallel import MIN_SHARD, ShardedSteps, available_threads
 from .schedules import SCHEDULES, learning_rate_factor
+from .shapes import LayerShape, trace_shapes
+
+__all__ = ["LayerShape", "Network", "TrainingDiverged", "trace_shapes"]  # shape tracing lives in shapes.py
 
 PREDICT_BATCH = 512
+DEFAULT_LEARNING_RATE = 0.1
 
 
 class TrainingDiverged(ArithmeticError):
     """The loss became NaN or infinite; the layers kept their last finite weights."""
-
-
-@dataclass
-class LayerShape:
-    """One row of a stack's shape trace: a layer, what it outputs, or why it does not fit."""
-
-    index: int
-    layer: Layer
-    output_shape: Shape | None
-    params: int
-    error: str | None = None
-
-
-def trace_shapes(layers: list[Layer], input_shape: Shape | None = None) -> list[LayerShape]:
-    """Each layer's output shape and parameter count, or the reason it does not fit.
-
-    ``input_shape`` is one sample's shape; without it the first layer's own
-    (FC's input size, Convolution's ``input_shape``) is used. Rows after the
-    first misfit, or before any shape is known, have neither shape nor error.
-    """
-    rows = []
-    shape = tuple(input_shape) if input_shape is not None else (layers[0].input_shape if layers else None)
-    for index, layer in enumerate(layers):
-        if shape is None:
-            rows.append(LayerShape(index, layer, None, 0))
-            continue
-        try:
-            output = layer.output_shape(shape)
-        except ShapeError as error:
-            source = f"from {layers[index - 1]!r}" if index else "from the data"
-            rows.append(LayerShape(index, layer, None, 0, f"{error} {source}"))
-            shape = None
-            continue
-        rows.append(LayerShape(index, layer, output, layer.count_params(shape)))
-        shape = output
-    return rows
 
 
 def _positive(name: str, value, kind=float):
@@ -71,17 +38,55 @@ def _positive(name: str, value, kind=float):
     return kind(value)
 
 
+def _share(name: str, value) -> float:
+    """A fraction in [0, 1), for ``validation_split``."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0 <= value < 1:  # NaN fails the comparison too
+        raise ValueError(f"{name} must be a number in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _generator(state, current: np.random.Generator) -> np.random.Generator:
+    """A generator of ``current``'s kind set to ``state`` (a bit generator's ``state`` dict), checked."""
+    kind = type(current.bit_generator)
+    problem = f"training_state: shuffle_rng must be a {kind.__name__} state. Received: {state!r:.80}"
+    if not isinstance(state, dict) or state.get("bit_generator") != kind.__name__:
+        raise ValueError(problem)
+    inner = state.get("state")
+    if not isinstance(inner, dict) or not all(_count(v) for v in inner.values()) or not inner:
+        raise ValueError(problem)
+    bit_generator = kind()
+    try:
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError):
+        raise ValueError(problem) from None
+    return np.random.Generator(bit_generator)
+
+
 class Network:
     """A feed-forward network.
 
     Args:
-        learning_rate: the step size (the peak, with a schedule).
+        learning_rate: the base step size (the peak, with a schedule); default 0.1. It has one owner, the
+            optimizer: with a named optimizer the network creates it at this rate; an Optimizer object keeps
+            its own rate, and ``learning_rate`` may then be left out (``network.learning_rate`` reports the
+            optimizer's). An Optimizer object with a different explicit ``learning_rate`` is refused, since
+            one of the two would be silently ignored. Setting ``network.learning_rate`` sets the optimizer's.
         epochs: passes over the training data per ``fit``.
         batch_size: samples per gradient step (1 is the classic tutorial's per-sample training).
         optimizer: ``"sgd"`` (plain gradient descent, the default), ``"momentum"``, ``"adam"`` or an Optimizer.
-        schedule: ``None``, ``"cosine"`` or ``"one-cycle"``, over all the steps of a ``fit``.
+        schedule: ``None``, ``"cosine"`` or ``"one-cycle"``: a factor on the base learning rate at each step,
+            planned over the steps of the ``fit`` that starts it (its epochs times its batches per epoch).
+            Later fits, and a network loaded from a file, continue from the step reached: an interrupted
+            plan goes on where it stopped, and steps past its end keep its final factor (as Keras's
+            schedules do), so resuming never restarts the warmup. ``schedule_step`` and ``schedule_steps``
+            say where the plan stands.
         init: ``"auto"`` (He before relu, Xavier otherwise), ``"he"``, ``"xavier"`` or ``"uniform"`` (±0.5).
-        seed: makes the initial weights, the shuffling and so the history reproducible.
+        seed: makes the initial weights, the shuffling, the validation split and so the history reproducible.
         dtype: ``"float32"`` (fast, the default) or ``"float64"`` (gradient checks).
         threads: threads that share each batch in ``fit``; ``None`` splits batches of networks
             with convolutions over the BLAS threads, 1 never splits (see parallel.py).
@@ -93,13 +98,20 @@ class Network:
         net.fit(x, y_onehot).predict(x_test)
     """
 
-    def __init__(self, learning_rate: float = 0.1, epochs: int = 10, batch_size: int = 32,
+    def __init__(self, learning_rate: float | None = None, epochs: int = 10, batch_size: int = 32,
                  optimizer: str | Optimizer = "sgd", schedule: str | None = None, init: str = "auto",
                  seed: int | None = None, dtype="float32", shuffle: bool = True, threads: int | None = None):
-        self.learning_rate = _positive("learning_rate", learning_rate)
+        if learning_rate is not None:
+            learning_rate = _positive("learning_rate", learning_rate)
+        if isinstance(optimizer, Optimizer):
+            if learning_rate is not None and learning_rate != optimizer.learning_rate:
+                raise ValueError(f"learning_rate={learning_rate!r} and optimizer={optimizer!r} disagree: an "
+                                 f"Optimizer object keeps its own learning rate, so give the rate to one of them")
+            self.optimizer = optimizer
+        else:
+            self.optimizer = get_optimizer(optimizer, DEFAULT_LEARNING_RATE if learning_rate is None else learning_rate)
         self.epochs = _positive("epochs", epochs, int)
         self.batch_size = _positive("batch_size", batch_size, int)
-        self.optimizer = get_optimizer(optimizer, self.learning_rate)
         if schedule not in (None, *SCHEDULES):
             raise ValueError(f"Unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
         if init not in INITIALIZERS:
@@ -111,14 +123,31 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64. Received: dtype={dtype!r}")
-        seeds = np.random.SeedSequence(seed).spawn(2)
-        self._init_rng, self._shuffle_rng = (np.random.default_rng(s) for s in seeds)
+        self._seed_sequence = np.random.SeedSequence(seed)
+        # children 0 and 1 as before (weights, shuffling); the validation split is child 2
+        seeds = self._seed_sequence.spawn(3)
+        self._init_rng, self._shuffle_rng = (np.random.default_rng(s) for s in seeds[:2])
+        self._split_seed = seeds[2]
         self.layers: list[Layer] = []
         self.loss: Loss | None = None
         self.history: dict[str, list[float]] = {}
         self.epochs_trained = 0
+        self.schedule_step = 0  # steps taken along the schedule's plan
+        self.schedule_steps: int | None = None  # the plan's length, fixed by the fit that starts it
+        self.validation_split = 0.0  # the share the latest fit held out (saved, so a resumed fit can hold it out too)
         self.stop_training = False
+        self.last_logs: dict = {}
         self.input_shape: Shape | None = None
+        self.first_trainable = 0
+
+    @property
+    def learning_rate(self) -> float:
+        """The base learning rate, which the optimizer owns (a schedule scales it at each step)."""
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.optimizer.learning_rate = _positive("learning_rate", value)
 
     # -- building -------------------------------------------------------------
     def add(self, layer: Layer) -> Network:
@@ -152,14 +181,14 @@ class Network:
         self.input_shape = tuple(input_shape or self.input_shape or self.layers[0].input_shape)
         shape = self.input_shape
         trainable_before = False
-        self._first_trainable = len(self.layers)
+        self.first_trainable = len(self.layers)
         for index, (layer, row) in enumerate(zip(self.layers, rows)):
             following = self.layers[index + 1] if index + 1 < len(self.layers) else None
             layer.build(shape, self._init_rng, self._init_for(following), self.dtype)
             # the error is only carried back as far as the first layer with parameters
             layer.needs_input_grad = trainable_before
             if layer.params() and not trainable_before:
-                self._first_trainable = index
+                self.first_trainable = index
             trainable_before = trainable_before or bool(layer.params())
             shape = row.output_shape
         self.output_shape = shape
@@ -201,16 +230,22 @@ class Network:
         last = self.layers[-1]
         return isinstance(last, Activation) and last.name == "softmax" and isinstance(self.loss, CrossEntropy)
 
-    def _output_error(self, output: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, int]:
+    def output_error(self, output: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, int]:
         """The error that starts backward, and the index of the layer it enters after."""
         if self._fused():
             return CrossEntropy.softmax_gradient(output, target), len(self.layers) - 1
         return self.loss.gradient(output, target), len(self.layers)
 
+    _output_error = output_error  # the old name, still used by tests written against it
+
+    @property
+    def _first_trainable(self) -> int:  # the old name of first_trainable, still used by tests
+        return self.first_trainable
+
     def backward(self, output: np.ndarray, target: np.ndarray) -> None:
         """Fill every layer's gradients for the loss of ``output`` against ``target``."""
-        error, end = self._output_error(output, target)
-        for layer in reversed(self.layers[self._first_trainable:end]):
+        error, end = self.output_error(output, target)
+        for layer in reversed(self.layers[self.first_trainable:end]):
             error = layer.backward(error)
 
     def _workers(self, batch_size: int) -> int:
@@ -220,7 +255,9 @@ class Network:
             return 1  # dense layers are single matrix products, which BLAS already spreads
         return max(1, min(available_threads(), batch_size // MIN_SHARD))
 
-    def _prepare(self, x, y=None):
+    def prepare(self, x, y=None):
+        """``x`` as an array of the network's dtype (building the network for its sample shape if need be)
+        and ``y`` as checked targets (integer labels one-hot encoded), or None without ``y``."""
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim < 2:
             raise ValueError(f"x must hold a batch of samples, shape (N, ...). Received shape {x.shape}")
@@ -248,7 +285,7 @@ class Network:
 
     def predict(self, x, batch_size: int = PREDICT_BATCH) -> np.ndarray:
         """The network's output for every sample of ``x``, computed in batches."""
-        x, _ = self._prepare(x)
+        x, _ = self.prepare(x)
         out = None
         for start in range(0, len(x), batch_size):
             batch = self.forward(x[start:start + batch_size], training=False)
@@ -259,69 +296,108 @@ class Network:
 
     def loss_value(self, output: np.ndarray, y) -> float:
         """The loss of outputs already predicted, against targets (one-hot or integer labels)."""
-        self._require_loss()
+        self.require_loss()
         return self.loss.value(output, self._targets(y, len(output)))
 
     def evaluate(self, x, y, batch_size: int = PREDICT_BATCH) -> dict[str, float]:
         """Loss and (for several outputs) accuracy on ``x``, ``y``."""
-        self._require_loss()
-        x, y = self._prepare(x, y)
+        self.require_loss()
+        x, y = self.prepare(x, y)
         out = self.predict(x, batch_size)
         result = {"loss": self.loss.value(out, y)}
         if out.shape[-1] > 1:
             result["accuracy"] = float(np.mean(out.argmax(axis=1) == y.argmax(axis=1)))
         return result
 
-    def _require_loss(self):
+    def require_loss(self) -> None:
+        """Raise a ValueError that says how to choose a loss, when none is chosen."""
         if self.loss is None:
             raise ValueError("No loss chosen: call use('mse') or use('cross_entropy') before fit()")
 
     # -- training -------------------------------------------------------------
     def fit(self, x, y, epochs: int | None = None, batch_size: int | None = None,
-            validation_data=None, callbacks=None) -> Network:
+            validation_data=None, callbacks=None, validation_split: float = 0.0) -> Network:
         """Train on ``x`` and targets ``y`` (one-hot, or integer labels); returns self.
 
-        ``self.history`` gains one entry per epoch under ``loss`` and ``accuracy``
-        (``val_loss`` and ``val_accuracy`` with ``validation_data``). Training stops
-        between batches when a callback sets ``network.stop_training``. A loss that
-        turns NaN or infinite raises TrainingDiverged with the last finite weights kept.
+        ``self.history`` gains one entry per epoch under ``loss`` and ``accuracy``, and
+        ``val_loss`` and ``val_accuracy`` on validation data: ``validation_data=(x_val, y_val)``,
+        or ``validation_split``, a share of ``x`` held out and never trained on (chosen at
+        random with the network's seed before any shuffling, so the same seed and the same
+        number of samples always hold out the same ones, also after saving and loading).
+        Training stops between batches when a callback sets ``network.stop_training``. A
+        loss that turns NaN or infinite raises TrainingDiverged with the last finite weights kept.
         """
-        self._require_loss()
+        self.require_loss()
         epochs = self.epochs if epochs is None else _positive("epochs", epochs, int)
         batch_size = self.batch_size if batch_size is None else _positive("batch_size", batch_size, int)
-        x, y = self._prepare(x, y)
+        validation_split = _share("validation_split", validation_split)
+        if validation_split and validation_data is not None:
+            raise ValueError("Give validation_data or validation_split, not both. "
+                             f"Received: validation_split={validation_split!r} and validation_data")
+        x, y = self.prepare(x, y)
         if len(x) == 0:
             raise ValueError("fit() needs at least one sample. Received: 0")
-        if validation_data is not None:
-            validation_data = self._prepare(*validation_data)
+        positions = None  # the rows trained on, when some are held out: batches gather them from x
+        if validation_split:
+            positions, held_out = self.split_validation(len(x), validation_split)
+            validation_data = (x[held_out], y[held_out])
+        elif validation_data is not None:
+            validation_data = self.prepare(*validation_data)
+        count = len(x) if positions is None else len(positions)
+        self.validation_split = validation_split
         callbacks = CallbackList(callbacks, self)
         params, grads = self.params(), self.grads()
         labels = y.argmax(axis=1) if y.shape[-1] > 1 else None
-        steps = math.ceil(len(x) / batch_size)
-        total_steps = steps * epochs
+        steps = math.ceil(count / batch_size)
+        if self.schedule and self.schedule_steps is None:
+            self.schedule_steps, self.schedule_step = steps * epochs, 0  # this fit's steps are the plan
         self.stop_training = False
+        self.last_logs = {}
         workers = self._workers(batch_size)
         self._sharded = ShardedSteps(self, workers) if workers > 1 else None
-        callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": len(x)})
+        callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": count})
         # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(epochs):
-                    self._fit_epoch(epoch, x, y, labels, batch_size, steps, total_steps, params, grads,
+                    self._fit_epoch(epoch, x, y, labels, positions, batch_size, steps, params, grads,
                                     validation_data, callbacks)
                     if self.stop_training:
                         break
         finally:
             if self._sharded:
                 self._sharded.close()
-            callbacks.on_train_end(self.last_logs if self.history else {})
+            callbacks.on_train_end(self.last_logs)
         return self
 
-    def _fit_epoch(self, epoch, x, y, labels, batch_size, steps, total_steps, params, grads,
+    def split_validation(self, count: int, validation_split: float) -> tuple[np.ndarray, np.ndarray]:
+        """The rows trained on and the rows held out when ``validation_split`` of ``count`` samples are.
+
+        Both in ascending order. The held-out rows are a random ``round(count * validation_split)``
+        of them, drawn from the network's seed alone: the same seed and count give the same split.
+        """
+        validation_split = _share("validation_split", validation_split)
+        held = round(count * validation_split)
+        if held == 0:
+            raise ValueError(f"validation_split={validation_split!r} holds out no sample of {count}; "
+                             f"use a larger share or validation_split=0")
+        if held >= count:
+            raise ValueError(f"validation_split={validation_split!r} of {count} samples leaves no sample to train on")
+        held_out = np.zeros(count, dtype=bool)
+        held_out[np.random.default_rng(self._split_seed).permutation(count)[:held]] = True
+        return np.flatnonzero(~held_out), np.flatnonzero(held_out)
+
+    def _fit_epoch(self, epoch, x, y, labels, positions, batch_size, steps, params, grads,
                    validation_data, callbacks):
         callbacks.on_epoch_begin(epoch, {"epochs_trained": self.epochs_trained})
         snapshot = [p.copy() for p in params]  # the finite weights to fall back on
-        order = self._shuffle_rng.permutation(len(x)) if self.shuffle else None
+        count = len(x) if positions is None else len(positions)
+        order = positions
+        if self.shuffle:
+            order = self._shuffle_rng.permutation(count)
+            if positions is not None:
+                order = positions[order]
+        optimizer, schedule, plan = self.optimizer, self.schedule, self.schedule_steps
         started = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0
         for batch in range(steps):
@@ -335,18 +411,20 @@ class Network:
             if not math.isfinite(loss):
                 self._diverged(epoch, batch, loss, params, snapshot)
             if sharded:
-                error, end = self._output_error(output, yb)
-                sharded.backward(error, self._first_trainable, end)
+                error, end = self.output_error(output, yb)
+                sharded.backward(error, self.first_trainable, end)
             else:
                 self.backward(output, yb)
-            step = epoch * steps + batch
-            self.optimizer.learning_rate = self.learning_rate * learning_rate_factor(self.schedule, step, total_steps)
-            self.optimizer.step(params, grads)
+            factor = 1.0
+            if schedule:  # past the plan's end, the final factor
+                factor = learning_rate_factor(schedule, min(self.schedule_step, plan - 1), plan)
+                self.schedule_step += 1
+            optimizer.step(params, grads, factor)
             n = len(xb)
             loss_sum += loss * n
             seen += n
             logs = {"loss": loss, "size": n, "epoch": epoch, "batches": steps,
-                    "learning_rate": self.optimizer.learning_rate}
+                    "learning_rate": optimizer.step_learning_rate}
             if labels is not None:
                 hits = int(np.count_nonzero(output.argmax(axis=1) == labels[index]))
                 correct += hits
@@ -361,13 +439,44 @@ class Network:
         if validation_data is not None:
             logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
         logs.update(seconds=seconds, samples_per_second=seen / seconds if seconds else float("inf"),
-                    samples=seen, complete=seen == len(x))
+                    samples=seen, complete=seen == count)
         for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds"):
             if key in logs:
                 self.history.setdefault(key, []).append(logs[key])
         self.epochs_trained += 1
         self.last_logs = logs
         callbacks.on_epoch_end(epoch, logs)
+
+    # -- resuming -------------------------------------------------------------------
+    def training_state(self) -> dict:
+        """What continuing to train needs beyond the weights and the optimizer, JSON-friendly: the
+        shuffling generator's state, the schedule's position and plan, the validation split of the
+        latest fit and the seed's entropy (which draws the split when there is no seed)."""
+        return {"shuffle_rng": self._shuffle_rng.bit_generator.state, "schedule_step": self.schedule_step,
+                "schedule_steps": self.schedule_steps, "validation_split": self.validation_split,
+                "seed_entropy": self._seed_sequence.entropy}
+
+    def load_training_state(self, state: dict) -> None:
+        """Continue from ``training_state()``'s dict; a ValueError names the first bad entry."""
+        if not isinstance(state, dict):
+            raise ValueError(f"training_state must be a mapping. Received: {state!r:.60}")
+        step, steps = state.get("schedule_step", 0), state.get("schedule_steps")
+        if not _count(step):
+            raise ValueError(f"training_state: schedule_step must be a whole number >= 0. Received: {step!r:.60}")
+        if steps is not None and not (_count(steps) and steps > 0):
+            raise ValueError(f"training_state: schedule_steps must be a positive whole number. "
+                             f"Received: {steps!r:.60}")
+        split = _share("training_state: validation_split", state.get("validation_split", 0.0))
+        entropy = state.get("seed_entropy")
+        if entropy is not None and self.seed is None:
+            if not _count(entropy):
+                raise ValueError(f"training_state: seed_entropy must be a whole number >= 0. "
+                                 f"Received: {entropy!r:.60}")
+            self._seed_sequence = np.random.SeedSequence(entropy)
+            self._split_seed = self._seed_sequence.spawn(3)[2]
+        if "shuffle_rng" in state:
+            self._shuffle_rng = _generator(state["shuffle_rng"], self._shuffle_rng)
+        self.schedule_step, self.schedule_steps, self.validation_split = step, steps, split
 
     def _diverged(self, epoch, batch, loss, params, snapshot):
         if not all(np.all(np.isfinite(p)) for p in params):

@@ -2,24 +2,44 @@
 
 Each keeps its per-parameter state (velocities, moments) in lists parallel to the
 network's parameter list, so the state can be saved and resumed.
+
+An optimizer owns its base ``learning_rate``; a schedule never changes it, but
+passes ``step`` a factor for each step, so the rate of a step is
+``learning_rate * factor`` (``step_learning_rate``) and schedules never compound.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
+def _learning_rate(value) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"learning_rate must be a positive number. Received: learning_rate={value!r}")
+    return float(value)
+
+
 class Optimizer:
-    """Base class: ``step(params, grads)`` updates ``params`` in place."""
+    """Base class: ``step(params, grads)`` updates ``params`` in place.
+
+    ``update`` reads the rate of the current step from ``step_learning_rate``, which
+    ``step`` sets to ``learning_rate * factor`` (the schedule's factor, 1 without one).
+    """
 
     name = ""
 
     def __init__(self, learning_rate: float = 0.01):
-        self.learning_rate = learning_rate
+        self.learning_rate = _learning_rate(learning_rate)
+        self.step_learning_rate = self.learning_rate
         self.iterations = 0
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], factor: float = 1.0) -> None:
+        """One update of every parameter, at ``learning_rate * factor``."""
         self.iterations += 1
+        self.step_learning_rate = self.learning_rate * factor
         for index, (param, grad) in enumerate(zip(params, grads)):
             self.update(index, param, grad)
 
@@ -58,13 +78,13 @@ class SGD(Optimizer):
             # lr * grad into a reused buffer: no temporary per step, and the gradient stays readable
             if index == len(self.scratch):
                 self.scratch.append(np.empty_like(grad))
-            param -= np.multiply(grad, self.learning_rate, out=self.scratch[index])
+            param -= np.multiply(grad, self.step_learning_rate, out=self.scratch[index])
             return
         if index == len(self.velocities):
             self.velocities.append(np.zeros_like(param))
         velocity = self.velocities[index]
         velocity *= self.momentum
-        velocity -= self.learning_rate * grad
+        velocity -= self.step_learning_rate * grad
         param += velocity
 
     def state(self):
@@ -98,11 +118,12 @@ class Adam(Optimizer):
         self.m: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
 
-    def step(self, params, grads):
+    def step(self, params, grads, factor=1.0):
         self.iterations += 1
+        self.step_learning_rate = self.learning_rate * factor
         t = self.iterations
         # bias correction folded into the step size, as in the paper's section 2
-        self._step_size = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        self._step_size = self.step_learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
         for index, (param, grad) in enumerate(zip(params, grads)):
             self.update(index, param, grad)
 
@@ -131,10 +152,11 @@ class Adam(Optimizer):
         return {"name": self.name, "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
 def get_optimizer(optimizer: str | Optimizer, learning_rate: float) -> Optimizer:
+    """``optimizer`` itself if it is an Optimizer (keeping its own rate), else a new one by name."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:

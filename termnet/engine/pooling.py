@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .fields import Field
 from .layer import Layer, Shape, ShapeError
 
-MODES = ("max", "average")
+POOLING_MODES = ("max", "average")
+MODES = POOLING_MODES
 
 
 class Pooling(Layer):
@@ -22,6 +24,13 @@ class Pooling(Layer):
 
     Input shape: ``(N, C, H, W)``. Output shape: ``(N, C, (H - p) // s + 1, (W - p) // s + 1)``.
     """
+
+    fields = (
+        Field("pool_size", "int", default=2, minimum=1, explicit=True, help="the window's side"),
+        Field("stride", "int", default=None, minimum=1, optional=True,
+              help="the step between windows; empty: the window's side (no overlap)"),
+        Field("mode", "choice", default="max", choices=POOLING_MODES, help="keep each window's max or average"),
+    )
 
     def __init__(self, pool_size: int = 2, stride: int | None = None, mode: str = "max"):
         for name, value in (("pool_size", pool_size), ("stride", stride if stride is not None else pool_size)):
@@ -117,8 +126,12 @@ class Pooling(Layer):
             input_error[index] += output_error * hit
         return input_error
 
-    def config(self) -> dict:
-        return {"pool_size": self.pool_size, "stride": self.stride, "mode": self.mode}
+    @classmethod
+    def label(cls, config: dict) -> str:
+        p = config.get("pool_size", 2)
+        stride = config.get("stride") or p
+        extra = "" if stride == p else f" s{stride}"
+        return f"{'Max' if config.get('mode', 'max') == 'max' else 'Avg'}Pool {p}x{p}{extra}"
 
     def __repr__(self) -> str:
         extra = "" if self.stride == self.pool_size else f", stride={self.stride}"

@@ -22,8 +22,8 @@ class LayerTiming:
 
 def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int = 5) -> list[LayerTiming]:
     """Time each layer's forward and backward on the batch ``x``, ``y``; weights are left unchanged."""
-    network._require_loss()
-    x, y = network._prepare(x, y)
+    network.require_loss()
+    x, y = network.prepare(x, y)
     layers = network.layers
     forward = np.zeros((repeats, len(layers)))
     backward = np.zeros((repeats, len(layers)))
@@ -33,9 +33,9 @@ def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int 
             start = time.perf_counter()
             out = layer.forward(out, True)
             forward[r, i] = time.perf_counter() - start
-        error, end = network._output_error(out, y)
+        error, end = network.output_error(out, y)
         # as in training: the error goes back only as far as the first layer with parameters
-        for i in reversed(range(network._first_trainable, end)):
+        for i in reversed(range(network.first_trainable, end)):
             start = time.perf_counter()
             error = layers[i].backward(error)
             backward[r, i] = time.perf_counter() - start

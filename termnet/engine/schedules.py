@@ -1,4 +1,9 @@
-"""Learning-rate schedules: a factor of the base learning rate at each step."""
+"""Learning-rate schedules: a factor of the base learning rate at each step.
+
+A Network plans its schedule over the steps of the fit that starts it and keeps its
+position across fits and model files; steps past the plan's end use the factor of
+its last step (see ``Network``).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """Model files: architecture, weights, optimizer state, history and hyperparameters in one zip.
 
 The zip holds ``termnet.json`` (format version, layers, hyperparameters, history,
-metadata), ``weights.npz`` and ``optimizer.npz``. Arrays are read with
+training state, metadata), ``weights.npz`` and ``optimizer.npz``. The training state
+(the shuffling generator's state and the schedule's position, plain JSON) and the
+optimizer's arrays are what lets a loaded network continue training exactly where
+the saved one stopped. Arrays are read with
 ``allow_pickle=False`` and the JSON with ``json``, so opening a file never runs
 code. Saving writes a temporary file beside the target and renames it, so a crash
 never leaves half a model.
@@ -19,11 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
-from .convolution import Convolution
-from .dense import FC
 from .network import Network
 from .optimizers import OPTIMIZERS
-from .registry import layer_from_config, layer_type
+from .registry import LAYER_TYPES, layer_from_config, layer_type
 
 FORMAT = "termnet-model"
 FORMAT_VERSION = 1
@@ -45,6 +46,10 @@ def save_model(network: Network, path: str | os.PathLike, metadata: dict | None 
     path = Path(path)
     if not network.layers or not all(layer.built for layer in network.layers):
         raise ValueError("Only a built network can be saved: call build() or fit() first")
+    for layer in network.layers:
+        if LAYER_TYPES.get(layer_type(layer)) is not type(layer):
+            raise ValueError(f"{type(layer).__name__} is not a registered layer type, so a saved model could not be "
+                             f"loaded again: call register_layer({type(layer).__name__}) first")
     optimizer = network.optimizer
     document = {
         "format": FORMAT,
@@ -55,10 +60,13 @@ def save_model(network: Network, path: str | os.PathLike, metadata: dict | None 
         "hyperparameters": {
             "learning_rate": network.learning_rate, "epochs": network.epochs, "batch_size": network.batch_size,
             "schedule": network.schedule, "init": network.init, "seed": network.seed,
+            "dtype": network.dtype.name, "shuffle": network.shuffle,
         },
-        "optimizer": {**optimizer.config(), "iterations": optimizer.iterations},
+        "optimizer": {**optimizer.config(), "learning_rate": optimizer.learning_rate,
+                      "iterations": optimizer.iterations},
         "history": network.history,
         "epochs_trained": network.epochs_trained,
+        "training_state": network.training_state(),
         "metadata": metadata or {},
     }
     weights = {f"layer{i}_{j}": w for i, layer in enumerate(network.layers) for j, w in enumerate(layer.params())}
@@ -131,20 +139,25 @@ def _rebuild(document: dict, weights: dict, state: dict) -> Network:
     name, iterations = opt.pop("name"), opt.pop("iterations", 0)
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}")
-    optimizer = OPTIMIZERS[name](hyper["learning_rate"], **opt)
-    network = Network(learning_rate=hyper["learning_rate"], epochs=hyper["epochs"], batch_size=hyper["batch_size"],
-                      optimizer=optimizer, schedule=hyper.get("schedule"), init=hyper.get("init", "auto"),
-                      seed=hyper.get("seed"))
+    # the optimizer owns the learning rate; older files keep it among the hyperparameters only
+    learning_rate = opt.pop("learning_rate", hyper["learning_rate"])
+    optimizer = OPTIMIZERS[name](learning_rate, **opt)
+    network = Network(epochs=hyper["epochs"], batch_size=hyper["batch_size"], optimizer=optimizer,
+                      schedule=hyper.get("schedule"), init=hyper.get("init", "auto"), seed=hyper.get("seed"),
+                      dtype=hyper.get("dtype", "float32"), shuffle=hyper.get("shuffle", True))
     network.input_shape = tuple(document["input_shape"])
     for entry in document["layers"]:
         network.add(layer_from_config(entry["type"], entry["config"]))
     if document.get("loss"):
         network.use(document["loss"])
-    for i, layer in enumerate(network.layers):
+    # a layer that would hold parameters must find them in the file: sizes are never taken from the
+    # JSON alone (the counts come from shape arithmetic, nothing is allocated to find them)
+    for row, layer in zip(network.shapes(), network.layers):
+        i = row.index
         count = len([k for k in weights if k.startswith(f"layer{i}_")])
         if count:
             layer.set_weights([weights[f"layer{i}_{j}"] for j in range(count)])
-        elif isinstance(layer, (FC, Convolution)):  # never size weights from the JSON alone
+        elif row.error is None and row.params:
             raise ValueError(f"layer {i} {layer!r} has no weights in the file")
     network.build()
     params = network.params()
@@ -160,4 +173,6 @@ def _rebuild(document: dict, weights: dict, state: dict) -> Network:
     optimizer.load_state(arrays, iterations)
     network.history = {k: list(v) for k, v in document.get("history", {}).items()}
     network.epochs_trained = int(document.get("epochs_trained", 0))
+    if "training_state" in document:  # files written before it start a fresh shuffle from the seed
+        network.load_training_state(document["training_state"])
     return network

@@ -47,12 +47,23 @@ def test_train_prints_one_plain_line_per_epoch_when_not_a_terminal(model):
     assert "\x1b[" not in result.stdout  # no escape codes in logs
 
 
-def test_train_json_ends_with_one_parsable_object(tiny):
-    result = termnet("train", "--model", "mlp", "--data-dir", tiny, "--epochs", 2, "--json")
+def test_train_json_ends_with_one_parsable_object(tiny, tmp_path):
+    from termnet.data import load_dataset
+
+    saved = tmp_path / "json.termnet"
+    result = termnet("train", "--model", "mlp", "--data-dir", tiny, "--epochs", 2, "--json", "--save", saved)
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("test_accuracy", "test_loss", "epochs", "train_seconds", "train_samples_per_second", "history"):
         assert key in summary
-    assert 0 <= summary["test_accuracy"] <= 1 and summary["epochs"] == 2 and len(summary["history"]["loss"]) == 2
+    assert summary["epochs"] == 2 and len(summary["history"]["loss"]) == 2
+    # the reported test figures are those of the model it saved, recomputed here from its predictions
+    network, _ = load_model(saved)
+    data = load_dataset("mnist", data_dir=tiny)
+    probabilities = network.predict(data.x_test)
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == data.y_test))
+    assert summary["test_accuracy"] == pytest.approx(accuracy), "test_accuracy must be the saved model's accuracy"
+    assert summary["test_loss"] == pytest.approx(network.loss_value(probabilities, data.y_test), rel=1e-5), (
+        "test_loss must be the saved model's loss on the test set")
 
 
 def test_evaluate_matches_scikit_learn_on_the_models_predictions(model, tiny):
@@ -66,7 +77,7 @@ def test_evaluate_matches_scikit_learn_on_the_models_predictions(model, tiny):
     data = load_dataset("mnist", data_dir=tiny)
     predictions = network.predict(data.x_test).argmax(axis=1)
     assert report["confusion_matrix"] == confusion_matrix(data.y_test, predictions, labels=range(10)).tolist()
-    assert report["accuracy"] == pytest.approx(float(np.mean(predictions == data.y_test)))
+    assert report["test_accuracy"] == pytest.approx(float(np.mean(predictions == data.y_test)))
     assert set(report["per_class"]) == {str(d) for d in range(10)}
     table = termnet("evaluate", path, "--data-dir", tiny).stdout
     assert "Confusion matrix" in table and "precision" in table
@@ -176,3 +187,63 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path):
     assert "Stopping after this batch" in err and "Traceback" not in err
     network, _ = load_model(target)
     assert 1 <= len(network.history["loss"]) < 35
+
+
+def test_train_and_evaluate_json_report_the_test_set_under_the_same_keys(model, tiny):
+    path, _ = model
+    trained = json.loads(termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--json")
+                         .stdout.splitlines()[-1])
+    evaluated = json.loads(termnet("evaluate", path, "--data-dir", tiny, "--json").stdout.splitlines()[-1])
+    for key in ("test_accuracy", "test_loss"):
+        assert key in trained and key in evaluated
+    assert "accuracy" not in evaluated and "loss" not in evaluated
+    assert re.search(r"test\s+accuracy", termnet("evaluate", path, "--data-dir", tiny).stdout)
+
+
+def test_train_holds_out_a_validation_share_and_labels_it_apart_from_the_test_set(model, tiny):
+    _, result = model  # trained with the default --validation-split 0.1 of 60 images
+    lines = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+    assert all("val_loss" in line and "val_accuracy" in line and "test" not in line for line in lines)
+    assert "Test accuracy" in result.stdout and "Validation: 6 of the 60 training images" in result.stderr
+    summary = json.loads(termnet("train", "--model", "mlp", "--data-dir", tiny, "--epochs", 1, "--json",
+                                 "--validation-split", 0).stdout.splitlines()[-1])
+    assert "val_loss" not in summary["history"] and summary["validation_samples"] == 0
+    assert summary["train_samples"] == 60
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--optimizer", "sgd"], "--optimizer cannot change on --resume: the model was trained with adam"),
+    (["--loss", "mse"], "--loss cannot change on --resume: the model was trained with cross_entropy"),
+    (["--seed", "3"], "--seed cannot change on --resume: the model was trained with seed 0"),
+    (["--model", "cnn"], "--model cannot be used with --resume"),
+    (["--validation-split", "0.3"], "--validation-split cannot change on --resume: the model was trained with 0.1"),
+    (["--train-size", "30"], "--train-size cannot change on --resume"),
+    (["--data", "digits"], "--data cannot change on --resume: the model was trained on mnist"),
+])
+def test_resume_refuses_an_option_it_cannot_apply(model, tiny, option, message):
+    path, _ = model
+    result = termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, *option, check_ok=False)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_resume_applies_epochs_learning_rate_and_batch_size(model, tiny, tmp_path):
+    path, _ = model
+    resumed = tmp_path / "resumed.termnet"
+    termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--learning-rate", 0.001,
+            "--batch-size", 8, "--optimizer", "adam", "--seed", 0, "--validation-split", 0.1, "--save", resumed)
+    network, _ = load_model(resumed)
+    assert network.learning_rate == network.optimizer.learning_rate == 0.001 and network.batch_size == 8
+    assert network.optimizer.iterations - load_model(path)[0].optimizer.iterations == 7  # 54 images in batches of 8
+    assert network.validation_split == 0.1
+
+
+def test_a_resumed_model_that_diverges_at_once_fails_with_one_line(model, tiny):
+    path, _ = model
+    for json_flag in ([], ["--json"]):
+        result = termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--learning-rate", 1e30,
+                         *json_flag, check_ok=False)
+        assert result.returncode == 1
+        errors = [line for line in result.stderr.splitlines() if line.startswith("termnet:")]
+        assert len(errors) == 1 and "Training stopped at epoch 1" in errors[0], result.stderr
+        assert "Warning" not in result.stderr and "AttributeError" not in result.stderr
