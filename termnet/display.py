@@ -83,3 +83,14 @@ def confusion_table(confusion, class_names) -> Table:
             cells.append(Text(str(count), style=style if count else "dim"))
         table.add_row(name[:6], *cells)
     return table
+
+
+def per_class_table(evaluation, class_names) -> Table:
+    """Precision, recall and support of each class: one table for the dashboard and the command line."""
+    table = Table(title="Per class", expand=False)
+    for column in ("class", "precision", "recall", "support"):
+        table.add_column(column, justify="right")
+    supports = evaluation.confusion.sum(axis=1)
+    for name, p, r, n in zip(class_names, evaluation.precision, evaluation.recall, supports):
+        table.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{n:,}")
+    return table

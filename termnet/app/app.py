@@ -14,7 +14,7 @@ from ..atomic import atomic_write
 from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
 from ..engine.serialization import ModelFileError, load_model, save_model
 from ..spec import Spec, SpecError, load_spec, spec_from_layers
-from .messages import DatasetFailed, DatasetLoaded, DownloadProgress
+from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
 from .screens.dashboard import DashboardScreen
 
 DEFAULT_PRESET = "mlp"
@@ -36,8 +36,6 @@ class TermnetApp(App):
                  preset: str | None = DEFAULT_PRESET):
         super().__init__()
         self.dataset, self.data_name, self.data_dir = dataset, data_name, data_dir
-        self.network = None
-        self.evaluation = None
         self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
 
     @property
@@ -49,11 +47,21 @@ class TermnetApp(App):
     def dashboard(self) -> DashboardScreen:
         return self.screen_stack[0]
 
+    @property
+    def network(self):
+        """The network on the dashboard (the dashboard owns it): the last one trained or loaded."""
+        return self.dashboard.network
+
+    @property
+    def evaluation(self):
+        """The dashboard's results for its network on the test set."""
+        return self.dashboard.evaluation
+
     def get_default_screen(self) -> DashboardScreen:
         return DashboardScreen(self.initial_spec, self.dataset.image_shape if self.dataset else (1, 28, 28))
 
-    def dashboard_ready(self) -> None:
-        """Called by the dashboard once mounted: show the data, or start loading it."""
+    def on_data_requested(self, message: DataRequested) -> None:
+        """The dashboard is mounted: show the data, or start loading it."""
         if self.dataset is not None:
             self.post_message(DatasetLoaded(self.dataset))
         else:
@@ -114,6 +122,9 @@ class TermnetApp(App):
         self.load_data("mnist")
 
     # -- specs and models --------------------------------------------------------------
+    def on_spec_requested(self, message: SpecRequested) -> None:
+        self.load_spec_into_dashboard(message.name)
+
     def load_spec_into_dashboard(self, name_or_path: str) -> None:
         try:
             spec = load_spec(name_or_path)
@@ -170,7 +181,8 @@ class TermnetApp(App):
             return
         training = {"learning_rate": network.learning_rate, "epochs": network.epochs,
                     "batch_size": network.batch_size, "optimizer": network.optimizer.name,
-                    "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant"}
+                    "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant",
+                    "validation_split": network.validation_split or 0.0}
         self.dashboard.show_spec(spec_from_layers(Path(path).stem, network.layers, training), self.dataset.image_shape)
         result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
         self.dashboard.record_run(network, result.accuracy, name=Path(path).name)

@@ -108,3 +108,15 @@ class TimingDone(Message):
     rows: list
     batch_size: int
     error: str | None = None
+
+
+@dataclass
+class DataRequested(Message):
+    """The dashboard is on screen and needs data: the app loads it and answers with DatasetLoaded."""
+
+
+@dataclass
+class SpecRequested(Message):
+    """The dashboard asks for a preset or a spec file by name; the app reads it and shows it there."""
+
+    name: str

@@ -8,13 +8,21 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
+from ...engine.registry import short_label
+
+
+def stack_name(layers) -> str:
+    """A stack in a few letters, for the runs table: each layer type's ``short_label``, joined by dashes."""
+    return "-".join(short_label(layer) for layer in layers)
+
 
 @dataclass
 class Run:
-    """One finished run: its name, stack, settings, history and test accuracy."""
+    """One finished run: its name, stack (``stack_name`` of its layers, or the layers), settings, history and
+    test accuracy."""
 
     name: str
-    stack: str
+    stack: str | list
     settings: dict
     history: dict
     accuracy: float
@@ -36,6 +44,8 @@ class RunsView(Vertical):
         self.query_one("#runs-table", DataTable).add_columns(*columns)
 
     def add(self, run: Run) -> None:
+        if not isinstance(run.stack, str):
+            run.stack = stack_name(run.stack)
         self.runs.append(run)
         s = run.settings
         self.query_one("#runs-table", DataTable).add_row(

@@ -1,54 +1,51 @@
-"""DashboardScreen: build a stack, train it live, and inspect the results, in four tabs."""
+"""DashboardScreen: build a stack, train it live, and inspect the results, a pane per tab.
+
+The screen owns the network on screen and its results; it runs training in a worker, hands each
+pane what it shows (attributes down), and asks the app for data and specs by message.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ...display import confusion_table, digit_text, probability_bars
 from ...engine import TrainingDiverged
-from ...engine.health import learning_rate_hint
-from ...metrics import evaluate
+from ...metrics import Evaluation, evaluate
 from ...spec import Spec
-from ..messages import BatchProgress, EpochEnded, HealthReport, TrainingFailed, TrainingFinished
+from ..messages import (
+    BatchProgress,
+    DataRequested,
+    EpochEnded,
+    HealthReport,
+    SpecRequested,
+    TrainingFailed,
+    TrainingFinished,
+)
 from ..panes.draw import DrawView
 from ..panes.inside import InsideView
+from ..panes.results import ConfusionView, DigitsView
 from ..panes.runs import Run, RunsView
+from ..panes.train import TrainView
 from ..training import MessageBridge, TrainingControl
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.hyperparameters import HyperparameterForm
 from ..widgets.layer_list import LayerList
-from ..widgets.loss_plot import LossPlot
 
 PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
 # While training, the UI thread may interrupt the training thread at most every 50 ms instead of
 # Python's 5 ms: measured, this lifts small, Python-bound networks from ~84% to ~90% of headless
 # speed, and 50 ms is still below what a person notices on a key press.
 TRAINING_SWITCH_INTERVAL = 0.05
-
-
-def _short(layer) -> str:
-    """A layer in a few letters, for the runs table: FC128, relu, Conv16, Pool, Flat."""
-    name = type(layer).__name__
-    if name == "FC":
-        return f"FC{layer.output_size}"
-    if name == "Activation":
-        return layer.name
-    if name == "Convolution":
-        return f"Conv{layer.depth}"
-    return name[:4]
 
 
 class DashboardScreen(Screen):
@@ -72,7 +69,8 @@ class DashboardScreen(Screen):
         self.spec = spec
         self.image_shape = image_shape
         self.control: TrainingControl | None = None
-        self.started_at = 0.0
+        self.network = None  # the network on screen: the last one trained or loaded
+        self.evaluation: Evaluation | None = None  # its results on the test set
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,22 +79,12 @@ class DashboardScreen(Screen):
             with TabPane("Build", id="build"), Horizontal():
                 yield LayerList(self.spec.layers, self.image_shape, id="layers")
                 yield HyperparameterForm(self.spec.hyperparameters(), id="form")
-            with TabPane("Train", id="train"), Vertical():
-                with Horizontal(id="progress-row"):
-                    # always with a total: an indeterminate bar animates, redrawing the screen non-stop
-                    yield ProgressBar(total=1, show_eta=False, id="progress")
-                    yield Static("Press s to start training.", id="progress-text")
-                with Horizontal():
-                    yield LossPlot(id="plot")
-                    with Vertical(id="train-side"):
-                        yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
-                        yield Static("", id="health")
-            with TabPane("Confusion", id="confusion"), VerticalScroll(id="confusion-view"):
-                yield Static("Train a network to see its confusion matrix.", id="confusion-matrix")
-                yield Static("", id="per-class")
-            with TabPane("Digits", id="digits"), Horizontal():
-                yield DigitGrid(id="grid")
-                yield Static("", id="probabilities")
+            with TabPane("Train", id="train"):
+                yield TrainView(id="train-view")
+            with TabPane("Confusion", id="confusion"):
+                yield ConfusionView(id="confusion-view")
+            with TabPane("Digits", id="digits"):
+                yield DigitsView(id="digits-view")
             with TabPane("Inside", id="inside"):
                 yield InsideView(id="inside-view")
             with TabPane("Runs", id="runs"):
@@ -106,15 +94,13 @@ class DashboardScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#epochs", DataTable)
-        table.add_columns("epoch", "loss", "acc", "val loss", "val acc", "s")
         self.set_interval(PLOT_INTERVAL, self._redraw_plot)
         self.query_one(LayerList).focus()
-        self.app.dashboard_ready()
+        self.post_message(DataRequested())
 
     def _redraw_plot(self) -> None:
         if self.query_one(TabbedContent).active == "train":  # a hidden plot waits until shown
-            self.query_one(LossPlot).redraw()
+            self.query_one(TrainView).redraw_plot()
 
     # -- navigation and stack ------------------------------------------------------
     # a tab shows whatever holds focus, so switching tabs moves focus into the new one
@@ -125,12 +111,12 @@ class DashboardScreen(Screen):
         self.query_one(TabbedContent).active = tab
         self.query_one(self.FOCUS_IN_TAB[tab]).focus()
         if tab == "train":
-            self.query_one(LossPlot).redraw()
+            self.query_one(TrainView).redraw_plot()
         elif tab == "inside":
             self.refresh_inside()
 
     def action_preset(self, name: str) -> None:
-        self.app.load_spec_into_dashboard(name)
+        self.post_message(SpecRequested(name))
 
     def show_spec(self, spec: Spec, image_shape: tuple[int, ...]) -> None:
         if image_shape != self.image_shape:
@@ -174,27 +160,32 @@ class DashboardScreen(Screen):
             self.notify("\n".join(problems), title="Cannot start training", severity="error", timeout=8)
             self.action_tab("build")
             return
+        train_size = values.get("train_size") or None
+        split = values.get("validation_split", 0.0)
         try:
             network = spec.build(app.dataset.image_shape, **values)
+            note = self._validation_note(network, train_size, split)
         except ValueError as error:
             self.notify(str(error), title="Cannot start training", severity="error", timeout=8)
             return
         self.spec = spec
         self.control = TrainingControl()
-        self._reset_training_view(network.epochs)
+        self.query_one(TrainView).reset(network.epochs, note)
         self.action_tab("train")
         # start once the Train tab is drawn, so drawing it does not compete with the first epoch
-        self.call_after_refresh(self.run_training, network, values.get("train_size") or None)
+        self.call_after_refresh(self.run_training, network, train_size, split)
 
-    def _reset_training_view(self, epochs: int) -> None:
-        self.query_one(LossPlot).reset()
-        self.query_one("#epochs", DataTable).clear()
-        self.query_one(ProgressBar).update(total=1, progress=0)
-        self.query_one("#progress-text", Static).update(f"Starting: {epochs} epoch(s)…")
-        self.started_at = time.perf_counter()
+    def _validation_note(self, network, train_size: int | None, split: float) -> str:
+        data = self.app.dataset
+        count = len(data.x_train[:train_size])
+        test = f"the {len(data.x_test):,} test images are kept for the end"
+        if not split:
+            return f"No validation (share 0): training on all {count:,} images; {test}"
+        held_out = len(network.split_validation(count, split)[1])
+        return f"Validation: {held_out:,} of the {count:,} training images held out (share {split:g}); {test}"
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
-    def run_training(self, network, train_size: int | None) -> None:
+    def run_training(self, network, train_size: int | None, validation_split: float) -> None:
         data = self.app.dataset
         worker = get_current_worker()
         x, y = data.x_train[:train_size], data.y_train[:train_size]
@@ -203,7 +194,7 @@ class DashboardScreen(Screen):
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         try:
-            network.fit(x, y, validation_data=(data.x_test, data.y_test), callbacks=[bridge])
+            network.fit(x, y, validation_split=validation_split or None, callbacks=[bridge])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
@@ -225,117 +216,65 @@ class DashboardScreen(Screen):
             self.notify("Resumed")
         else:
             self.control.pause()
-            self.query_one("#progress-text", Static).update("Paused: p resumes, x stops")
+            self.query_one(TrainView).say("Paused: p resumes, x stops")
 
     def action_stop(self) -> None:
         if self.control and self.training:
             self.control.stop()
-            self.query_one("#progress-text", Static).update("Stopping after this batch…")
+            self.query_one(TrainView).say("Stopping after this batch…")
 
     def on_batch_progress(self, message: BatchProgress) -> None:
-        total = message.epochs * message.batches
-        done = message.epoch * message.batches + message.batch
-        self.query_one(ProgressBar).update(total=total, progress=done)
-        if not (self.control and self.control.paused):
-            minutes, seconds = divmod(int(message.seconds_left), 60)
-            # one line whose size never changes: no layout pass, which is most of the UI's cost
-            self.query_one("#progress-text", Static).update(
-                f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
-                f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} samples/s · "
-                f"{minutes}:{seconds:02d} left", layout=False)
-        self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
+        self.query_one(TrainView).show_progress(message, paused=bool(self.control and self.control.paused))
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
-        logs = message.logs
-        plot = self.query_one(LossPlot)
-        plot.add_epoch(message.epoch, logs)
-        self.hint = learning_rate_hint(plot.epoch_loss)
+        self.query_one(TrainView).add_epoch(message.epoch, message.logs)
 
-        def figure(key):
-            return f"{logs[key]:.4f}" if key in logs else "-"
-
-        self.query_one("#epochs", DataTable).add_row(
-            str(message.epoch + 1), figure("loss"), figure("accuracy"), figure("val_loss"), figure("val_accuracy"),
-            f"{logs['seconds']:.1f}")
+    def on_health_report(self, message: HealthReport) -> None:
+        self.query_one(TrainView).show_health(message.rows)
 
     def on_training_finished(self, message: TrainingFinished) -> None:
-        self.query_one(LossPlot).redraw()
+        view = self.query_one(TrainView)
+        view.redraw_plot()
         result = self.show_results(message.network, message.probabilities)
         self.record_run(message.network, result.accuracy)
         verb = "Stopped" if message.stopped else "Finished"
         text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} (c: confusion, g: digits)"
-        self.query_one("#progress-text", Static).update(text)
+        view.say(text)
         self.notify(text, title="Training")
 
     def on_training_failed(self, message: TrainingFailed) -> None:
-        self.query_one("#progress-text", Static).update(Text(message.reason, style="bold red"))
+        self.query_one(TrainView).say(Text(message.reason, style="bold red"))
         self.notify(message.reason, title="Training stopped", severity="error", timeout=12)
         if message.network is not None:
             self.show_results(message.network, message.probabilities)
 
     # -- results ----------------------------------------------------------------------
-    def show_results(self, network, probabilities):
+    def show_results(self, network, probabilities) -> Evaluation:
+        """Make ``network`` the one on screen, with its test-set results in the Confusion and Digits tabs."""
         data = self.app.dataset
-        self.app.network = network
-        result = evaluate(probabilities, data.y_test, data.num_classes)
-        self.app.evaluation = result
-        self.query_one("#confusion-matrix", Static).update(
-            Group(Text(f"Test accuracy {result.accuracy:.2%} on {len(data.y_test):,} images", style="bold"),
-                  confusion_table(result.confusion, data.class_names)))
-        per_class = Table(title="Per class", expand=False)
-        for column in ("class", "precision", "recall", "support"):
-            per_class.add_column(column, justify="right")
-        for name, p, r, n in zip(data.class_names, result.precision, result.recall, result.confusion.sum(axis=1)):
-            per_class.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{n:,}")
-        self.query_one("#per-class", Static).update(per_class)
-        grid = self.query_one(DigitGrid)
-        grid.color = self.app.shows_grey
-        grid.show(data.x_test, data.y_test, probabilities, data.class_names)
+        self.network = network
+        self.evaluation = result = evaluate(probabilities, data.y_test, data.num_classes)
+        self.query_one(ConfusionView).show(result, data)
+        self.query_one(DigitsView).show(result, data, self.app.shows_grey)
         return result
 
     @on(DigitGrid.Selected)
-    def show_probabilities(self, event: DigitGrid.Selected) -> None:
-        data, result = self.app.dataset, self.app.evaluation
-        if result is None:
-            return
-        i = event.index
-        self.inside_source = ("test", i)
-        label, predicted = int(data.y_test[i]), int(result.predictions[i])
-        self.query_one("#probabilities", Static).update(Group(
-            Text(f"Test image {i}\ntrue {data.class_names[label]}, predicted {data.class_names[predicted]}",
-                 style="bold green" if label == predicted else "bold red"),
-            digit_text(data.x_test[i], color=event.grid.color),
-            probability_bars(result.probabilities[i], data.class_names, width=16, true_label=label)))
-
-    # -- training health ----------------------------------------------------------------------
-    hint: str | None = None
-
-    def on_health_report(self, message: HealthReport) -> None:
-        table = Table(title="Training health (latest batch)", expand=True)
-        for column in ("layer", "gradient rms", "dead relu"):
-            table.add_column(column, justify="left" if column == "layer" else "right")
-        for row in message.rows:
-            dead = "" if row.dead_share is None else Text(
-                f"{row.dead_share:.0%}", style="bold red" if row.dead_share > 0.5 else "")
-            grad = "" if row.gradient_norm is None else f"{row.gradient_norm:.2e}"
-            table.add_row(f"{row.index} {row.layer}", grad, dead)
-        parts = [table] + ([Text(self.hint, style="bold yellow")] if self.hint else [])
-        self.query_one("#health", Static).update(Group(*parts), layout=False)
+    def look_inside_the_chosen_digit(self, event: DigitGrid.Selected) -> None:
+        self.inside_source = ("test", event.index)
 
     # -- runs, inside view, drawing ----------------------------------------------------------
     def record_run(self, network, accuracy: float, name: str | None = None) -> None:
         runs = self.query_one(RunsView)
         settings = {"loss": network.loss.name if network.loss else "?", "optimizer": network.optimizer.name,
                     "learning_rate": network.learning_rate, "batch_size": network.batch_size}
-        stack = "-".join(_short(layer) for layer in network.layers)
-        runs.add(Run(name or f"{self.spec.name} #{len(runs.runs) + 1}", stack, settings, dict(network.history),
-                     accuracy))
+        runs.add(Run(name or f"{self.spec.name} #{len(runs.runs) + 1}", list(network.layers), settings,
+                     dict(network.history), accuracy))
         self.refresh_inside()
 
     inside_source: tuple = ("test", 0)
 
     def refresh_inside(self) -> None:
-        app, network = self.app, self.app.network
+        app, network = self.app, self.network
         if network is None or app.dataset is None:
             return
         kind, value = self.inside_source
@@ -349,15 +288,15 @@ class DashboardScreen(Screen):
 
     @on(DrawingCanvas.Changed)
     def drawing_changed(self, event: DrawingCanvas.Changed) -> None:
-        view, app = self.query_one(DrawView), self.app
-        if app.network is None:
+        view, app, network = self.query_one(DrawView), self.app, self.network
+        if network is None:
             view.show_message("Train a network (s) or load one (L) first: then it classifies as you draw.")
             return
         image = view.prepared()
-        if image.shape != tuple(app.network.input_shape[1:]):
+        if image.shape != tuple(network.input_shape[1:]):
             view.show_message("The canvas does not match the network's input size.")
             return
-        view.show_prediction(app.network.predict(image[None, None])[0], app.dataset.class_names, app.shows_grey)
+        view.show_prediction(network.predict(image[None, None])[0], app.dataset.class_names, app.shows_grey)
         self.inside_source = ("drawn", None)
 
     def _current_network(self, dtype="float32"):
@@ -367,7 +306,7 @@ class DashboardScreen(Screen):
             self.notify("\n".join(problems) or "The data is still loading", severity="error")
             return None
         network = spec.build(self.app.dataset.image_shape, dtype=dtype, **values).build()
-        trained = self.app.network
+        trained = self.network
         if trained is not None and [repr(a) for a in trained.layers] == [repr(b) for b in network.layers]:
             network.set_weights(trained.get_weights())  # look at what was learned, not at fresh weights
         return network

@@ -7,20 +7,27 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.validation import Integer, Number
 from textual.widgets import Input, Label, Select
 
+from ...engine.losses import LOSSES
+from ...engine.optimizers import OPTIMIZERS
+from ...engine.schedules import SCHEDULES
+
 NUMBER_FIELDS = {
     # name: (label, type, validators, help)
     "learning_rate": ("Learning rate", "number", [Number(minimum=1e-9, failure_description="must be > 0")]),
     "epochs": ("Epochs", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
     "batch_size": ("Batch size", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
     "train_size": ("Samples 0=all", "integer", [Integer(minimum=0, failure_description="must be 0 or more")]),
+    "validation_split": ("Validation", "number", [Number(minimum=0, maximum=0.9,
+                                                         failure_description="must be 0 to 0.9")]),
     "seed": ("Seed", "integer", [Integer(failure_description="must be an integer")]),
 }
-CHOICES = {
-    "optimizer": ("Optimizer", ["sgd", "momentum", "adam"]),
-    "loss": ("Loss", ["mse", "cross_entropy"]),
-    "schedule": ("Schedule", ["constant", "cosine", "one-cycle"]),
+CHOICES = {  # read from the engine's registries
+    "optimizer": ("Optimizer", list(OPTIMIZERS)),
+    "loss": ("Loss", list(LOSSES)),
+    "schedule": ("Schedule", list(SCHEDULES)),
 }
-ORDER = ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size", "seed"]
+ORDER = ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size", "validation_split",
+         "seed"]
 
 
 class HyperparameterForm(VerticalScroll, can_focus=False):

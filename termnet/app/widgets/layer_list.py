@@ -10,25 +10,13 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
 from ...engine import LayerShape, trace_shapes
+from ...engine.registry import describe_layer
 from ...spec import Spec, SpecError
 
 
 def describe(layer: dict) -> str:
-    """A short name for a layer description, like ``FC → 128`` or ``Conv 16@3x3``."""
-    kind = layer["type"]
-    if kind == "FC":
-        return f"FC → {layer['output_size']}"
-    if kind == "Activation":
-        return f"Activation {layer['name']}"
-    if kind == "Convolution":
-        k = layer["kernel_size"]
-        extra = f" s{layer['stride']}" if layer.get("stride", 1) != 1 else ""
-        extra += " same" if layer.get("padding", "valid") == "same" else ""
-        return f"Conv {layer['depth']}@{k}x{k}{extra}"
-    if kind == "Pooling":
-        p = layer.get("pool_size", 2)
-        return f"{'Max' if layer.get('mode', 'max') == 'max' else 'Avg'}Pool {p}x{p}"
-    return kind
+    """A short name for a layer description, like ``FC → 128`` or ``Conv 16@3x3``: its type's ``label``."""
+    return describe_layer(layer)
 
 
 def trace(stack: list[dict], image_shape: tuple[int, ...]) -> list[LayerShape]:

@@ -1,0 +1,84 @@
+"""TrainView: the Train tab: a progress line, the live loss plot, one row per epoch and training health."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, ProgressBar, Static
+
+from ...engine.health import learning_rate_hint
+from ..messages import BatchProgress
+from ..widgets.loss_plot import LossPlot
+
+EPOCH_COLUMNS = ("epoch", "loss", "acc", "val loss", "val acc", "s")
+EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+class TrainView(Vertical):
+    """Attributes down: the screen hands it each message's figures; it only draws them."""
+
+    hint: str | None = None
+
+    def compose(self):
+        with Horizontal(id="progress-row"):
+            # always with a total: an indeterminate bar animates, redrawing the screen non-stop
+            yield ProgressBar(total=1, show_eta=False, id="progress")
+            yield Static("Press s to start training.", id="progress-text")
+        yield Static("", id="validation-note")
+        with Horizontal():
+            yield LossPlot(id="plot")
+            with Vertical(id="train-side"):
+                yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
+                yield Static("", id="health")
+
+    def on_mount(self) -> None:
+        self.query_one("#epochs", DataTable).add_columns(*EPOCH_COLUMNS)
+
+    def say(self, text: str | Text, layout: bool = True) -> None:
+        self.query_one("#progress-text", Static).update(text, layout=layout)
+
+    def reset(self, epochs: int, validation_note: str) -> None:
+        self.query_one(LossPlot).reset()
+        self.query_one("#epochs", DataTable).clear()
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self.query_one("#validation-note", Static).update(Text(validation_note, style="dim"))
+        self.hint = None
+        self.say(f"Starting: {epochs} epoch(s)…")
+
+    def show_progress(self, message: BatchProgress, paused: bool) -> None:
+        total = message.epochs * message.batches
+        done = message.epoch * message.batches + message.batch
+        self.query_one(ProgressBar).update(total=total, progress=done)
+        if not paused:
+            minutes, seconds = divmod(int(message.seconds_left), 60)
+            # one line whose size never changes: no layout pass, which is most of the UI's cost
+            self.say(f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
+                     f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} samples/s · "
+                     f"{minutes}:{seconds:02d} left", layout=False)
+        self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
+
+    def add_epoch(self, epoch: int, logs: dict) -> None:
+        plot = self.query_one(LossPlot)
+        plot.add_epoch(epoch, logs)
+        self.hint = learning_rate_hint(plot.epoch_loss)
+        figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
+        table = self.query_one("#epochs", DataTable)
+        table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}")
+        table.scroll_end(animate=False)  # follow the newest epoch
+
+    def show_health(self, rows: list) -> None:
+        table = Table(title="Training health (latest batch)", expand=True)
+        for column in ("layer", "gradient rms", "dead relu"):
+            table.add_column(column, justify="left" if column == "layer" else "right")
+        for row in rows:
+            dead = "" if row.dead_share is None else Text(
+                f"{row.dead_share:.0%}", style="bold red" if row.dead_share > 0.5 else "")
+            grad = "" if row.gradient_norm is None else f"{row.gradient_norm:.2e}"
+            table.add_row(f"{row.index} {row.layer}", grad, dead)
+        parts = [table] + ([Text(self.hint, style="bold yellow")] if self.hint else [])
+        self.query_one("#health", Static).update(Group(*parts), layout=False)
+
+    def redraw_plot(self) -> None:
+        self.query_one(LossPlot).redraw()
