@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from termnet.data import MNIST, DownloadError, fetch, load_dataset
+from termnet.data import MNIST, DatasetError, DownloadError, fetch, load_dataset
 from termnet.data import datasets as datasets_module
+from termnet.data.download import is_cached
 from termnet.data.sources import ROLES, STANDARD_FILES
 
 from .helpers import closed_port_url, http_server, source_for, write_tiny_mnist
@@ -45,6 +46,46 @@ def test_a_checksum_mismatch_is_rejected_and_leaves_nothing(served, isolated_cac
     with http_server(folder) as url, pytest.raises(DownloadError, match="checksum mismatch"):
         fetch(dataclasses.replace(published, mirrors=(url,)), "test_labels")
     assert files_in(isolated_cache) == []
+
+
+def _flip_one_bit(path, position=None):
+    data = bytearray(path.read_bytes())
+    position = len(data) // 2 if position is None else position
+    data[position] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_a_file_one_bit_off_is_refused_and_not_cached(served, isolated_cache):
+    # the same length and nearly the same bytes: only the checksum can tell
+    folder, _ = served
+    published = source_for(folder, ())
+    genuine = (folder / STANDARD_FILES["train_images"]).read_bytes()
+    _flip_one_bit(folder / STANDARD_FILES["train_images"])
+    assert len((folder / STANDARD_FILES["train_images"]).read_bytes()) == len(genuine)
+    with http_server(folder) as url, pytest.raises(DownloadError) as error:
+        fetch(dataclasses.replace(published, mirrors=(url,)), "train_images")
+    assert "checksum mismatch (file rejected)" in str(error.value), "the error must say the checksum did not match"
+    assert files_in(isolated_cache) == [], "a file failing its checksum must leave nothing in the cache"
+    assert not is_cached(published, "train_images")
+
+
+def test_a_cached_file_corrupted_later_is_not_trusted(served, isolated_cache, monkeypatch):
+    folder, _ = served
+    source = source_for(folder, ())
+    monkeypatch.setitem(datasets_module.SOURCES, "mnist", source)
+    with http_server(folder) as url:
+        cached = {role: fetch(dataclasses.replace(source, mirrors=(url,)), role) for role in ROLES}
+    assert "from the cache" in load_dataset("mnist", download=False).description
+    genuine = cached["test_images"].read_bytes()
+    _flip_one_bit(cached["test_images"])  # bit rot, or a file replaced by hand
+    assert not is_cached(source, "test_images"), "is_cached must re-check the checksum, not only that the file exists"
+    with pytest.raises(DatasetError, match="not cached"):
+        load_dataset("mnist", download=False)  # the damaged file must not be served as the dataset
+    with pytest.raises(DownloadError, match="could not connect"):  # nor handed out when no mirror answers
+        fetch(dataclasses.replace(source, mirrors=(closed_port_url(),)), "test_images")
+    with http_server(folder) as url:  # a mirror again: downloaded anew, verified, genuine
+        again = fetch(dataclasses.replace(source, mirrors=(url,)), "test_images")
+    assert again.read_bytes() == genuine, "a corrupted cached file must be replaced by a verified download"
 
 
 def test_an_interrupted_download_leaves_nothing(served, isolated_cache):

@@ -9,6 +9,7 @@ from termnet.engine import (
     Callback,
     Convolution,
     Flatten,
+    LambdaCallback,
     Network,
     Pooling,
     ShapeError,
@@ -44,11 +45,14 @@ def test_the_issue_example_chains_and_learns():
     assert net.history["loss"][-1] < net.history["loss"][0]
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", Momentum(0.05), Adam(0.01)])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "Momentum(0.05)", "Adam(0.01)"])
 @pytest.mark.parametrize("schedule", [None, "cosine", "one-cycle"])
 def test_every_optimizer_and_schedule_learns(optimizer, schedule):
     x, y, labels = blobs()
-    lr = 0.01 if optimizer == "adam" else 0.1
+    if "(" in optimizer:  # an optimizer object brings its own learning rate; a fresh one per test
+        optimizer, lr = {"Momentum(0.05)": Momentum(0.05), "Adam(0.01)": Adam(0.01)}[optimizer], None
+    else:
+        lr = 0.01 if optimizer == "adam" else 0.1
     net = (Network(lr, epochs=8, batch_size=16, optimizer=optimizer, schedule=schedule, seed=1)
            .add(FC(6, 16)).add(Activation("relu")).add(FC(16, 3)).add(Activation("softmax")).use("cross_entropy"))
     net.fit(x, labels)  # integer labels are one-hot encoded by fit
@@ -57,8 +61,21 @@ def test_every_optimizer_and_schedule_learns(optimizer, schedule):
 
 def test_validation_data_adds_val_history():
     x, y, _ = blobs()
-    net = mlp(epochs=2).fit(x[:200], y[:200], validation_data=(x[200:], y[200:]))
-    assert len(net.history["val_loss"]) == 2 and 0 <= net.history["val_accuracy"][-1] <= 1
+    x_val, y_val = x[200:], y[200:]
+    evaluated = []
+
+    class EvaluateAtEpochEnd(Callback):
+        def on_epoch_end(self, epoch, logs):
+            evaluated.append(self.network.evaluate(x_val, y_val))
+            assert logs["val_loss"] == evaluated[-1]["loss"], "val_loss must be the loss on the validation data"
+
+    net = mlp(epochs=3).fit(x[:200], y[:200], validation_data=(x_val, y_val), callbacks=[EvaluateAtEpochEnd()])
+    assert net.history["val_loss"] == [e["loss"] for e in evaluated], (
+        "each epoch's val_loss must equal evaluate() on the validation data with that epoch's weights")
+    assert net.history["val_accuracy"] == [e["accuracy"] for e in evaluated], (
+        "each epoch's val_accuracy must equal evaluate() on the validation data with that epoch's weights")
+    assert net.history["val_loss"][-1] != net.evaluate(x[:200], y[:200])["loss"], (
+        "val_loss must come from the validation data, not the training data")
 
 
 def test_seed_makes_weights_and_history_reproducible():
@@ -244,3 +261,17 @@ def test_loss_value_of_outputs_already_predicted_matches_evaluate():
     assert net.loss_value(net.predict(x), labels) == pytest.approx(net.evaluate(x, y)["loss"])
     with pytest.raises(ValueError, match=r"len\(x\)=300, len\(y\)=2"):
         net.loss_value(net.predict(x), labels[:2])
+
+
+def test_the_epoch_loss_is_the_mean_over_samples_not_over_batches():
+    """With batches of 32, 32 and 6 samples, the epoch's loss weights each batch's mean by its size."""
+    x, y, _ = blobs(n=70)
+    batches = []
+    net = mlp(learning_rate=0.05, epochs=1, batch_size=32)
+    net.fit(x, y, callbacks=[LambdaCallback(on_batch_end=lambda batch, logs: batches.append(
+        (logs["loss"], logs["size"])))])
+    assert [size for _, size in batches] == [32, 32, 6]
+    weighted = sum(loss * size for loss, size in batches) / 70
+    unweighted = np.mean([loss for loss, _ in batches])
+    assert abs(weighted - unweighted) > 1e-4, "the test needs batches whose losses differ"
+    assert net.history["loss"][0] == pytest.approx(weighted, rel=1e-6), "epoch loss must be a mean over samples"
