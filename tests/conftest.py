@@ -25,3 +25,8 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
     for variable in ("TERMNET_MNIST_MIRRORS", "TERMNET_FASHION_MNIST_MIRRORS"):
         monkeypatch.delenv(variable, raising=False)
     return cache
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true",
+                     help="run the fuzzing suite (tests/fuzz) with many more examples: minutes, not seconds")
