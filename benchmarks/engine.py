@@ -1,11 +1,13 @@
-"""Training and inference speed of termnet's engine, against PyTorch when it is installed.
+"""Training and inference speed of termnet's engine, against PyTorch (when installed) and scikit-learn.
 
     python benchmarks/engine.py [--samples 12800] [--repeats 5] [--threads 1 2] [--memory]
 
 For each model (the issue's MLP and small CNN), batch 64, plain gradient descent:
 termnet and PyTorch epochs alternate, each timed several times; the table gives
 median samples per second and the ratio termnet epoch time / PyTorch epoch time
-(below 1: termnet is faster). ``--memory`` also runs one CNN epoch over 60,000
+(below 1: termnet is faster). For the MLP, scikit-learn's ``MLPClassifier`` (the same layers,
+plain SGD, batch 64, float32, one ``partial_fit`` pass per epoch) is timed too: the NumPy
+network a Python user reaches for first. ``--memory`` also runs one CNN epoch over 60,000
 images in a fresh process and prints its peak resident memory.
 """
 
@@ -80,6 +82,25 @@ class TorchRunner:
                 self.model(xt[start:start + BATCH])
 
 
+class SklearnRunner:
+    """One scikit-learn MLPClassifier epoch: 784-128-64-10 relu, plain SGD without momentum or L2."""
+
+    def __init__(self, x, y):
+        from sklearn.neural_network import MLPClassifier
+
+        self.x, self.y = x.reshape(len(x), -1), y
+        self.model = MLPClassifier(hidden_layer_sizes=(128, 64), activation="relu", solver="sgd", alpha=0.0,
+                                   batch_size=BATCH, learning_rate_init=LEARNING_RATE, momentum=0.0,
+                                   nesterovs_momentum=False, shuffle=True, random_state=0)
+        self.model.partial_fit(self.x[:BATCH * 4], self.y[:BATCH * 4], classes=np.arange(10))  # warm-up
+
+    def epoch(self):
+        self.model.partial_fit(self.x, self.y)  # one pass over the data in batches of 64
+
+    def infer(self, x):
+        self.model.predict_proba(x.reshape(len(x), -1))
+
+
 def peak_memory_of_a_cnn_epoch(samples: int = 60000) -> float:
     """Peak resident MiB of a fresh process that trains the CNN one epoch over ``samples`` images."""
     code = f"""
@@ -117,7 +138,8 @@ def main(argv=None):
     print(f"Data: {description}; {len(x):,} training samples per epoch, {len(x_test):,} for inference; "
           f"batch {BATCH}, SGD lr {LEARNING_RATE}; median of {args.repeats} alternating runs\n")
     header = f"{'model':<6}{'threads':>8}{'termnet train/s':>17}{'torch train/s':>15}{'epoch ratio':>13}" \
-             f"{'termnet infer/s':>17}{'torch infer/s':>15}{'infer ratio':>13}"
+             f"{'termnet infer/s':>17}{'torch infer/s':>15}{'infer ratio':>13}" \
+             f"{'sklearn train/s':>17}{'vs sklearn':>12}"
     print(header)
     print("-" * len(header))
     for kind in args.models:
@@ -127,18 +149,22 @@ def main(argv=None):
                     torch.set_num_threads(threads)
                 net = termnet_model(kind)
                 runner = TorchRunner(kind, x, y) if torch else None
+                sklearn = SklearnRunner(x, y) if kind == "mlp" else None
                 net.fit(x[:BATCH * 4], y[:BATCH * 4])  # warm-up: build, allocate
-                times = {"termnet": [], "torch": [], "termnet_infer": [], "torch_infer": []}
+                times = {"termnet": [], "torch": [], "termnet_infer": [], "torch_infer": [], "sklearn": []}
                 for _ in range(args.repeats):  # alternate, so both see the same machine load
                     times["termnet"].append(seconds(net.fit, x, y))
                     times["termnet_infer"].append(seconds(net.predict, x_test, BATCH))
                     if runner:
                         times["torch"].append(seconds(runner.epoch))
                         times["torch_infer"].append(seconds(runner.infer, x_test))
+                    if sklearn:
+                        times["sklearn"].append(seconds(sklearn.epoch))
             med = {k: float(np.median(v)) if v else float("nan") for k, v in times.items()}
             print(f"{kind:<6}{threads:>8}{len(x) / med['termnet']:>17,.0f}{len(x) / med['torch']:>15,.0f}"
                   f"{med['termnet'] / med['torch']:>13.2f}{len(x_test) / med['termnet_infer']:>17,.0f}"
-                  f"{len(x_test) / med['torch_infer']:>15,.0f}{med['termnet_infer'] / med['torch_infer']:>13.2f}")
+                  f"{len(x_test) / med['torch_infer']:>15,.0f}{med['termnet_infer'] / med['torch_infer']:>13.2f}"
+                  f"{len(x) / med['sklearn']:>17,.0f}{med['termnet'] / med['sklearn']:>12.2f}")
     if args.memory:
         peak, baseline = peak_memory_of_a_cnn_epoch()
         print(f"\nCNN epoch over 60,000 images: peak resident memory {peak:,.0f} MiB "

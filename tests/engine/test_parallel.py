@@ -26,8 +26,8 @@ def test_sharded_gradients_equal_the_single_thread_gradients():
     sharded = ShardedSteps(single, 3)
     try:
         output = sharded.forward(x.astype(np.float64))
-        error, end = single._output_error(output, y)
-        sharded.backward(error, single._first_trainable, end)
+        error, end = single.output_error(output, y)
+        sharded.backward(error, single.first_trainable, end)
     finally:
         sharded.close()
     assert sharded.bounds == [(0, 10), (10, 20), (20, 30)]
