@@ -232,7 +232,7 @@ MUTANTS = [
     Mutant("pause-check-inverted", "termnet/app/training.py",
            "if not self.control.running.is_set():",
            "if self.control.running.is_set():",
-           "p (pause) is shown as paused but training goes on", ("tests/app/test_dashboard.py",)),
+           "p (pause) is shown as paused but training goes on", ("tests/app/test_training_view.py",)),
     Mutant("validation-not-passed", "termnet/app/screens/dashboard.py",
            "network.fit(x, y, validation_split=validation_split or None, callbacks=[bridge])",
            "network.fit(x, y, callbacks=[bridge])",
