@@ -9,13 +9,18 @@ one spec fits both 28x28 MNIST and the 8x8 digits.
 
 from __future__ import annotations
 
+import difflib
+import math
+import numbers
+import reprlib
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .engine import Network, trace_shapes
+from .engine import INITIALIZERS, OPTIMIZERS, SCHEDULES, Network, get_loss, trace_shapes
 from .engine.layer import Layer
+from .engine.memory import TooLargeError, memory_problem
 from .engine.registry import LAYER_TYPES, layer_class, layer_type
 
 if sys.version_info >= (3, 11):
@@ -32,6 +37,18 @@ TRAINING_DEFAULTS = {
     "validation_split": 0.1,
 }
 NETWORK_KEYS = ("learning_rate", "epochs", "batch_size", "optimizer", "init", "seed")
+#: What a spec holds at its top level.
+TOP_LEVEL_KEYS = ("name", "description", "training", "layers")
+#: A spec is a few hundred bytes; anything far larger is not one, and is refused before it is parsed.
+MAX_SPEC_CHARS = 2_000_000
+#: A spec nests three deep ([[layers]] -> a table -> a shape list); tomllib recurses once per level, so a
+#: file nested thousands deep would exhaust Python's stack.
+MAX_NESTING = 32
+#: The most training images termnet loads (MNIST's 60,000); a larger batch is never formed.
+MAX_SAMPLES = 60_000
+#: Other libraries' words for a layer argument, named in the error when a spec uses them.
+SYNONYMS = {"filters": "depth", "units": "output_size", "kernel": "kernel_size", "strides": "stride",
+            "activation": "name", "pool": "pool_size"}
 
 
 class SpecError(ValueError):
@@ -72,13 +89,25 @@ class Spec:
         return layers
 
     def build(self, input_shape: tuple[int, ...], dtype="float32", **overrides) -> Network:
-        """A Network with this spec's layers, loss and hyperparameters; raises on a misfit."""
+        """A Network with this spec's layers, loss and hyperparameters; raises on a misfit (ShapeError) and,
+        before anything is allocated, on a bad setting or layers too large for this machine (SpecError)."""
         params = self.hyperparameters(**overrides)
+        for key, value in params.items():
+            if (problem := training_problem(key, value)) is not None:
+                raise SpecError(f"{self.name}: [training] {key} = {_shown(value)}: {problem}")
+        layers = self.build_layers(input_shape)
+        batch = min(params["batch_size"], params["train_size"] or MAX_SAMPLES)
+        too_large = memory_problem(layers, tuple(input_shape), batch, dtype, params["optimizer"])
+        if too_large:
+            raise SpecError(f"{self.name}: {too_large}")
         schedule = None if params["schedule"] in (None, "constant") else params["schedule"]
         network = Network(**{k: params[k] for k in NETWORK_KEYS}, schedule=schedule, dtype=dtype)
         network.input_shape = tuple(input_shape)
-        for layer in self.build_layers(input_shape):
-            network.add(layer)
+        try:
+            for layer in layers:
+                network.add(layer)
+        except TooLargeError as error:  # the engine's own check (it counts the batch size as given)
+            raise SpecError(f"{self.name}: {error}") from None
         return network.use(params["loss"])
 
     def to_toml(self) -> str:
@@ -110,28 +139,171 @@ def spec_from_layers(name: str, layers: list[Layer], training: dict, description
     return Spec(name, described, dict(training), description)
 
 
-def parse_spec(text: str, source: str) -> Spec:
+def _shown(value) -> str:
+    """A value as an error message shows it: short, however long or deep the value is."""
+    return reprlib.repr(value)
+
+
+def _whole(value, minimum: int) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        return f"must be a whole number, {minimum} or more"
+    return None
+
+
+def _choice(value, choices) -> str | None:
+    if not isinstance(value, str) or value.lower() not in choices:
+        return f"must be one of {', '.join(choices)}"
+    return None
+
+
+def _loss_problem(value) -> str | None:
+    try:
+        get_loss(value if isinstance(value, str) else None)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _rate_problem(value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        return "must be a number above 0"
+    return None
+
+
+def _share_problem(value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:  # NaN fails too
+        return "must be a number from 0 up to (not including) 1"
+    return None
+
+
+#: Each training setting's check: the reason a value does not suit it, or None.
+TRAINING_CHECKS = {
+    "learning_rate": _rate_problem,
+    "epochs": lambda v: _whole(v, 1),
+    "batch_size": lambda v: _whole(v, 1),
+    "optimizer": lambda v: _choice(v, tuple(OPTIMIZERS)),
+    "schedule": lambda v: None if v is None else _choice(v, SCHEDULES),
+    "loss": _loss_problem,
+    "seed": lambda v: None if v is None else _whole(v, 0),
+    "init": lambda v: _choice(v, INITIALIZERS),
+    "train_size": lambda v: _whole(v, 0),
+    "validation_split": _share_problem,
+}
+
+
+def training_problem(key: str, value) -> str | None:
+    """Why ``value`` does not suit the training setting ``key`` (its type and range), or None."""
+    check = TRAINING_CHECKS.get(key)
+    return check(value) if check else None
+
+
+def _nesting(data) -> int:
+    """How deep tables and arrays nest in parsed TOML (without recursion: the value may be deep)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def _parse_toml(text: str, source: str) -> dict:
+    """TOML to a dict, with every way of failing (syntax, depth, size, a 5,000-digit number) a SpecError."""
+    if len(text) > MAX_SPEC_CHARS:
+        raise SpecError(f"{source}: not a spec: {len(text):,} characters (a spec is a few hundred; "
+                        f"at most {MAX_SPEC_CHARS:,} are read)")
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{source}: not valid TOML ({error})") from None
-    layers = data.get("layers")
-    if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
-        raise SpecError(f"{source}: a spec needs at least one [[layers]] table")
-    for index, layer in enumerate(layers):
-        if layer.get("type") not in LAYER_TYPES:
-            raise SpecError(f"{source}, layer {index}: unknown type {layer.get('type')!r}; "
-                            f"expected one of {', '.join(LAYER_TYPES)}")
-        cls = LAYER_TYPES[layer["type"]]
-        problems = cls.config_problems({k: v for k, v in layer.items() if k != "type"})
-        if problems:
-            raise SpecError(f"{source}, layer {index}: {layer['type']}: {'; '.join(problems)}")
-    training = data.get("training", {})
+    except RecursionError:  # tomllib recurses once per level of [ or {
+        raise SpecError(f"{source}: not a spec: nested too deep to read (a spec nests {MAX_NESTING} levels "
+                        f"at most)") from None
+    except ValueError as error:  # TOMLDecodeError, and int()'s refusal of numbers over 4,300 digits
+        raise SpecError(f"{source}: not valid TOML ({str(error)[:200]})") from None
+    depth = _nesting(data)
+    if depth > MAX_NESTING:
+        raise SpecError(f"{source}: not a spec: nested {depth} levels deep (a spec nests {MAX_NESTING} at most)")
+    return data
+
+
+def _unknown_keys(data: dict, source: str) -> None:
+    """Refuse top-level keys a spec does not have, suggesting the key meant (``[trainig]``: ``[training]``)."""
+    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if not unknown:
+        return
+    described = []
+    for key in unknown:
+        shown = f"[{key}]" if isinstance(data[key], dict) else key
+        close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+        if close:
+            shown += f" (did you mean {'[' + close[0] + ']' if close[0] == 'training' else close[0]}?)"
+        described.append(shown)
+    kind = "table" if len(unknown) == 1 and isinstance(data[unknown[0]], dict) else "key(s)"
+    raise SpecError(f"{source}: unknown {kind} {', '.join(described)}; a spec holds name, description, "
+                    f"[training] and [[layers]]")
+
+
+def _layer_problem(layer: dict, index: int, source: str) -> None:
+    if not isinstance(layer.get("type"), str) or layer["type"] not in LAYER_TYPES:  # a list is unhashable
+        raise SpecError(f"{source}, layer {index}: unknown type {_shown(layer.get('type'))}; "
+                        f"expected one of {', '.join(LAYER_TYPES)}")
+    cls = LAYER_TYPES[layer["type"]]
+    config = {k: v for k, v in layer.items() if k != "type"}
+    problems = cls.config_problems(config)
+    if problems:
+        names = {f.name for f in cls.fields}
+        hints = [f"{key!r} is called {SYNONYMS[key]!r} here" for key in config
+                 if key in SYNONYMS and key not in names and SYNONYMS[key] in names]
+        raise SpecError(f"{source}, layer {index}: {layer['type']}: {'; '.join(problems + hints)}")
+
+
+def _check_training(training, source: str) -> None:
+    if not isinstance(training, dict):
+        raise SpecError(f"{source}: [training] must be a table of settings. Received: {_shown(training)}")
     unknown = set(training) - set(TRAINING_DEFAULTS)
     if unknown:
         raise SpecError(f"{source}: unknown training setting(s) {', '.join(sorted(unknown))}; "
                         f"expected {', '.join(TRAINING_DEFAULTS)}")
-    return Spec(str(data.get("name", Path(source).stem)), layers, training, str(data.get("description", "")))
+    for key, value in training.items():
+        problem = training_problem(key, value)
+        if problem:
+            raise SpecError(f"{source}: [training] {key} = {_shown(value)}: {problem}")
+
+
+def parse_spec(text: str, source: str) -> Spec:
+    """A Spec from TOML ``text``; ``source`` names it in errors. Every problem is a SpecError."""
+    data = _parse_toml(text, source)
+    _unknown_keys(data, source)
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
+        raise SpecError(f"{source}: a spec needs at least one [[layers]] table")
+    for index, layer in enumerate(layers):
+        _layer_problem(layer, index, source)
+    training = data.get("training", {})
+    _check_training(training, source)
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise SpecError(f"{source}: {key} must be text. Received: {_shown(data[key])}")
+    return Spec(data.get("name", Path(source).stem), layers, training, data.get("description", ""))
+
+
+def _read_spec_text(path: Path) -> str:
+    """The file's text, refusing before reading it all a file too large to be a spec, and any non-UTF-8 file."""
+    try:
+        with path.open("rb") as handle:
+            size = path.stat().st_size
+            if size > MAX_SPEC_CHARS * 4:  # 4 bytes per character at most in UTF-8
+                raise SpecError(f"{path}: not a spec: {size:,} bytes (a spec is a few hundred)")
+            raw = handle.read(MAX_SPEC_CHARS * 4 + 1)
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read it ({error.strerror or error})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a spec: not UTF-8 text; is it a model file? use L to load models "
+                        f"(termnet train --resume on the command line)") from None
 
 
 def load_spec(name_or_path: str | Path) -> Spec:
@@ -142,4 +314,4 @@ def load_spec(name_or_path: str | Path) -> Spec:
     path = Path(name_or_path)
     if not path.is_file():
         raise SpecError(f"{str(name_or_path)!r} is neither a preset ({', '.join(PRESETS)}) nor a spec file")
-    return parse_spec(path.read_text(), str(path))
+    return parse_spec(_read_spec_text(path), str(path))

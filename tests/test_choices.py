@@ -42,6 +42,8 @@ def choice_lists() -> list[tuple[str, str, list]]:
 def expected_cli_choices(path: str, dest: str) -> list:
     if dest in REGISTRIES:
         return list(REGISTRIES[dest])
+    if dest == "global_data":  # --data before a command: any dataset, checked against the command after
+        return list(DATASETS)
     if dest == "data":  # summary and export-code need the image shape before loading anything
         return list(IMAGE_SHAPES) if path.split()[-1] in ("summary", "export-code") else list(DATASETS)
     if path == "termnet data fetch" and dest == "name":
@@ -57,7 +59,7 @@ def test_every_cli_choice_list_is_its_registry(path, dest, choices):
 def test_the_cli_offers_the_registries_where_it_should():
     found = {(path, dest) for path, dest, _ in choice_lists()}
     assert {("termnet train", "optimizer"), ("termnet train", "loss"), ("termnet train", "data"),
-            ("termnet", "data"), ("termnet export-code", "data"), ("termnet data fetch", "name")} <= found
+            ("termnet", "global_data"), ("termnet export-code", "data"), ("termnet data fetch", "name")} <= found
 
 
 def test_image_shapes_name_only_datasets():

@@ -37,7 +37,22 @@ class TermnetApp(App):
         super().__init__()
         self.dataset, self.data_name, self.data_dir = dataset, data_name, data_dir
         self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
+        self.saved_network = None  # the network last saved or loaded: quitting with another one asks first
 
+    async def action_quit(self) -> None:
+        """Quit, asking first while training runs or when the trained network was never saved."""
+        from .screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+        if self.dashboard.training:
+            question = "Training is running: quit anyway? y/n"
+        elif self.network is not None and self.network is not self.saved_network:
+            question = "The trained network was never saved (S saves it): quit anyway? y/n"
+        else:
+            self.exit()
+            return
+        self.push_screen(ConfirmScreen(question), lambda yes: yes and self.exit())
     @property
     def shows_grey(self) -> bool:
         """False in a monochrome terminal (NO_COLOR): digits are then drawn as on/off half blocks."""
@@ -126,13 +141,16 @@ class TermnetApp(App):
         self.load_spec_into_dashboard(message.name)
 
     def load_spec_into_dashboard(self, name_or_path: str) -> None:
+        if self._busy_training():
+            return
         try:
             spec = load_spec(name_or_path)
-        except (SpecError, OSError) as error:
-            self.notify(str(error), title="Cannot read spec", severity="error", timeout=10)
+            shape = self.dataset.image_shape if self.dataset else self.dashboard.image_shape
+            self.dashboard.show_spec(spec, shape)
+        except (SpecError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as error:
+            # a model file, a spec with a missing size, a broken one: a message, and the stack on screen stays
+            self.notify(f"{name_or_path}: {error}", title="Cannot read spec", severity="error", timeout=10)
             return
-        shape = self.dataset.image_shape if self.dataset else self.dashboard.image_shape
-        self.dashboard.show_spec(spec, shape)
         self.notify(spec.description or spec.name, title=f"Loaded {spec.name}")
 
     def action_help(self) -> None:
@@ -151,15 +169,36 @@ class TermnetApp(App):
             return
         self._ask("Save the model to:", "model.termnet", self._save_model)
 
+    def _writable(self, path: str, then) -> None:
+        """Call ``then(full path)`` once ``path`` is known to be a file in an existing folder, asking first
+        before an existing file is overwritten; else say why not (a folder, a missing folder), naming it."""
+        from .screens.confirm import ConfirmScreen
+
+        target = Path(path).expanduser().absolute()
+        if target.is_dir():
+            self.notify(f"{target} is a folder: give a file name", title="Not written", severity="error", timeout=10)
+        elif not target.parent.is_dir():
+            self.notify(f"The folder {target.parent} does not exist: create it first, or choose another",
+                        title="Not written", severity="error", timeout=10)
+        elif target.exists() or target.is_symlink():
+            self.push_screen(ConfirmScreen(f"{target} exists: overwrite it? y/n"),
+                             lambda yes: yes and then(str(target)))
+        else:
+            then(str(target))
+
     def _save_model(self, path: str) -> None:
-        data = self.dataset
+        self._writable(path, self._save_model_to)
+
+    def _save_model_to(self, path: str) -> None:
+        data, network = self.dataset, self.network
         metadata = {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
                     "spec": self.dashboard.spec.name}
         try:
-            save_model(self.network, path, metadata)
+            save_model(network, path, metadata)
         except (OSError, ValueError) as error:
             self.notify(f"{path}: {error}", title="Not saved", severity="error", timeout=10)
             return
+        self.saved_network = network
         self.notify(f"Saved {path}")
 
     def action_load_model(self) -> None:
@@ -171,7 +210,7 @@ class TermnetApp(App):
             return
         try:
             network, metadata = load_model(path)
-        except ModelFileError as error:
+        except (ModelFileError, ValueError, OSError) as error:
             self.notify(str(error), title="Cannot load model", severity="error", timeout=10)
             return
         if self.dataset is None or tuple(network.input_shape) != self.dataset.image_shape:
@@ -186,12 +225,16 @@ class TermnetApp(App):
         self.dashboard.show_spec(spec_from_layers(Path(path).stem, network.layers, training), self.dataset.image_shape)
         result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
         self.dashboard.record_run(network, result.accuracy, name=Path(path).name)
+        self.saved_network = network  # it is in a file already: quitting loses nothing
         self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c, g and r")
 
     def action_write_spec(self) -> None:
         self._ask("Write the spec (TOML) to:", "spec.toml", self._write_spec)
 
     def _write_spec(self, path: str) -> None:
+        self._writable(path, self._write_spec_to)
+
+    def _write_spec_to(self, path: str) -> None:
         spec, _, problems = self.dashboard.current_spec()
         if problems and not spec.layers:
             self.notify("\n".join(problems), severity="error")
@@ -204,6 +247,8 @@ class TermnetApp(App):
         self.notify(f"Wrote {path}")
 
     def action_read_spec(self) -> None:
+        if self._busy_training():
+            return
         self._ask("Read a spec (TOML) from:", "spec.toml", self.load_spec_into_dashboard)
 
 

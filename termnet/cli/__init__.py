@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+from pathlib import Path
 
 from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
@@ -11,13 +14,56 @@ from ..engine.losses import LOSSES
 from ..engine.optimizers import OPTIMIZERS
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (and where to read more), like every other termnet error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+#: Digits only: "1e9" and "2.5" are refused by name rather than read as 1000000000 or cut to 2.
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
+def _integer(name: str, text: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{name} must be a whole number written in digits. Received: {text!r}")
+    value = int(text)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise argparse.ArgumentTypeError(f"{name} must be {bounds}. Received: {text}")
+    return value
+
+
+def _whole(name: str, minimum: int | None = None, maximum: int | None = None):
+    return lambda text: _integer(name, text, minimum, maximum)
+
+
+def _save_path(text: str) -> str:
+    """Checked before training, so that an hour's run is not lost to a path that cannot be written."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--save needs a file name. Received: an empty name")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder: give a file name, such as {path / 'model.termnet'}")
+    folder = path.parent.resolve()
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {folder} does not exist: create it first, or save elsewhere")
+    return text
+
+
 def _positive(kind, name):
     def parse(text: str):
+        if kind is int:
+            value = _integer(name, text)
+            if value <= 0:
+                raise argparse.ArgumentTypeError(f"{name} must be a positive number. Received: {text}")
+            return value
         try:
             value = kind(text)
         except ValueError:
-            what = "an integer" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"{name} must be {what}. Received: {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a number. Received: {text!r}") from None
         if not value > 0 or value != value or value == float("inf"):
             raise argparse.ArgumentTypeError(f"{name} must be a positive number. Received: {text}")
         return value
@@ -36,27 +82,18 @@ def _share(name):
     return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer. Received: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more. Received: {value}")
-    return value
-
-
-def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", choices=list(DATASETS),
+def _data_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument("--data", choices=list(DATASETS), dest=f"{prefix}data",
                         help="dataset (default: MNIST when cached or --data-dir is given, else the 8x8 digits)")
-    parser.add_argument("--data-dir", metavar="DIR", help="a folder holding the four IDX files")
+    parser.add_argument("--data-dir", metavar="DIR", dest=f"{prefix}data_dir",
+                        help="a folder holding the four IDX files")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="termnet", description="Build, train and look inside neural networks "
+    parser = Parser(prog="termnet", description="Build, train and look inside neural networks "
                                      "in the terminal. Without a command, opens the dashboard.")
     parser.add_argument("--version", action="version", version=f"termnet {__version__}")
-    _data_options(parser)
+    _data_options(parser, "global_")  # given before a command: applied to it by _apply_global_data
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a network headless")
@@ -68,11 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive(int, "batch size"))
     train.add_argument("--optimizer", choices=list(OPTIMIZERS))
     train.add_argument("--loss", choices=list(LOSSES))
-    train.add_argument("--train-size", type=_non_negative_int, metavar="N", help="first N training images (0: all)")
-    train.add_argument("--seed", type=int)
+    train.add_argument("--train-size", type=_whole("train size", 0), metavar="N",
+                       help="first N training images (0: all)")
+    train.add_argument("--seed", type=_whole("seed", 0))
     train.add_argument("--validation-split", type=_share("validation split"), metavar="SHARE",
                        help="share of the training images held out to validate each epoch (default 0.1; 0: none)")
-    train.add_argument("--save", metavar="FILE", help="save the trained model (also after Ctrl+C)")
+    train.add_argument("--save", metavar="FILE", type=_save_path, help="save the trained model (also after Ctrl+C)")
     train.add_argument("--resume", metavar="FILE", help="continue training a saved model (where it stopped: "
                        "optimizer, shuffling, schedule, validation split; --epochs, --learning-rate, "
                        "--batch-size and --save apply, other changes are refused)")
@@ -85,16 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="draw a test digit with the model's ten probabilities")
     predict.add_argument("file")
-    predict.add_argument("--index", type=int, default=0, metavar="I")
+    predict.add_argument("--index", type=_whole("index", 0), default=0, metavar="I")
     _data_options(predict)
 
     summary = commands.add_parser("summary", help="layers, output shapes and parameters")
     summary.add_argument("target", metavar="PRESET|SPEC|FILE")
-    summary.add_argument("--data", choices=list(IMAGE_SHAPES), default="mnist")
+    summary.add_argument("--data", choices=list(IMAGE_SHAPES), help="image shape of this dataset (default: mnist)")
 
     export = commands.add_parser("export-code", help="print a Python script that builds and trains a spec")
     export.add_argument("spec", metavar="PRESET|SPEC")
-    export.add_argument("--data", choices=list(IMAGE_SHAPES), default="mnist")
+    export.add_argument("--data", choices=list(IMAGE_SHAPES), help="image shape of this dataset (default: mnist)")
 
     data = commands.add_parser("data", help="list or download datasets")
     data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -105,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the dashboard to a browser with textual-serve")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_whole("port", 1, 65535), default=8000)
     _data_options(serve)
     return parser
 
@@ -127,8 +165,32 @@ def _dispatch(args) -> int:
     return run_app(args)
 
 
+def _apply_global_data(parser: argparse.ArgumentParser, args) -> None:
+    """``termnet --data digits train`` means ``termnet train --data digits``; a command that takes no
+    such option, or the option given twice with two values, is refused rather than silently ignored."""
+    command = " ".join(filter(None, [args.command, getattr(args, "data_command", None)])) or "the dashboard"
+    for name in ("data", "data_dir"):
+        given = getattr(args, f"global_{name}")
+        option = f"--{name.replace('_', '-')}"
+        if given is None:
+            continue
+        if args.command is not None and not hasattr(args, name):
+            parser.error(f"{option} given before '{command}', which does not take it")
+        own = getattr(args, name, None)
+        if own is not None and own != given:
+            parser.error(f"{option} given twice, {given!r} before '{command}' and {own!r} after it: give it once")
+        if name == "data" and args.command in ("summary", "export-code") and given not in IMAGE_SHAPES:
+            parser.error(f"argument --data: invalid choice: {given!r} for '{command}' "
+                         f"(choose from {', '.join(IMAGE_SHAPES)})")
+        setattr(args, name, given)
+    if args.command in ("summary", "export-code") and args.data is None:
+        args.data = "mnist"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _apply_global_data(parser, args)
     from ..data import DatasetError, DownloadError
     from ..engine.serialization import ModelFileError
     from ..spec import SpecError
@@ -137,11 +199,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except (UserError, DatasetError, DownloadError, ModelFileError, SpecError, ValueError, OSError) as error:
-        print(f"termnet: error: {error}", file=sys.stderr)
+        print(f"termnet: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("termnet: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("termnet: error: out of memory: use a smaller network, batch size or --train-size", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a bug still ends in one line; TERMNET_DEBUG=1 shows the traceback
+        if os.environ.get("TERMNET_DEBUG"):
+            raise
+        print(f"termnet: internal error: {type(error).__name__}: {_one_line(error)} "
+              f"(a bug in termnet: TERMNET_DEBUG=1 shows where)", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    """The message on one line: a path or a value with a newline in it must not break the one-line promise."""
+    text = " ".join(str(error).split())
+    return text[:2000] + "…" if len(text) > 2000 else text
 
 
 if __name__ == "__main__":

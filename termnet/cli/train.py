@@ -15,6 +15,7 @@ import numpy as np
 from rich.console import Console
 
 from ..engine import TrainingDiverged, learning_rate_factor, load_model, save_model
+from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..spec import load_spec
 from .common import UserError, figures_on_test_set, load_data
@@ -95,6 +96,14 @@ def train(args) -> int:
     }
     if error:
         summary["error"] = error
+    # A run that learned nothing still ran: exit 0 (the model was trained and saved as asked), but say so on
+    # stderr, loudly, and in the JSON, so that neither a person nor a script takes it for a trained model.
+    warning = None if error else run_warning(network.history.get("loss", [])[history_before:], result.accuracy,
+                                             data.num_classes, network.loss.name if network.loss else "",
+                                             network.learning_rate)
+    if warning:
+        summary["warning"] = warning
+        print(f"termnet: warning: {warning}", file=sys.stderr)
     if json_mode:
         print(json.dumps(summary))
     else:

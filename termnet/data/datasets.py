@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .digits import load_digits_arrays
-from .download import Progress, cache_dir, fetch, is_cached
+from .download import DownloadError, Progress, cache_dir, fetch, is_cached
 from .idx import IdxError, read_idx
 from .sources import ROLES, SOURCES, STANDARD_FILES, Source
 
@@ -66,17 +66,30 @@ def _candidates(file_name: str) -> list[str]:
     return [file_name, raw, dotted + ".gz", dotted]
 
 
-def find_idx_files(folder: Path, files: dict[str, str] = STANDARD_FILES) -> dict[str, Path] | None:
-    """The four IDX files in ``folder`` under their standard names (gzipped or raw), or None."""
+def _find(folder: Path, files: dict[str, str]) -> dict[str, Path]:
+    """The IDX files of ``files`` that ``folder`` holds, under any of their usual names, by role."""
     found = {}
     for role in ROLES:
         for candidate in _candidates(files[role]):
             if (folder / candidate).is_file():
                 found[role] = folder / candidate
                 break
-        else:
-            return None
     return found
+
+
+def find_idx_files(folder: Path, files: dict[str, str] = STANDARD_FILES) -> dict[str, Path] | None:
+    """The four IDX files in ``folder`` under their standard names (gzipped or raw), or None."""
+    found = _find(folder, files)
+    return found if len(found) == len(ROLES) else None
+
+
+def _missing_files(folder: Path, found: dict[str, Path]) -> DatasetError:
+    """The error for a folder holding some of the four files: which are missing, and what to do."""
+    missing = [STANDARD_FILES[role] for role in ROLES if role not in found]
+    others = {1: "one other", 2: "other two", 3: "other three"}[len(found)]
+    return DatasetError(f"{folder} lacks {', '.join(missing)} (gzipped or not); it holds the {others}. Copy the "
+                        f"missing file{'s' if len(missing) > 1 else ''} into {folder}, or leave out --data-dir "
+                        f"to use the cache or a download")
 
 
 def _images_and_labels(paths: dict[str, Path]):
@@ -105,9 +118,11 @@ def _locate(source: Source | None, data_dir, download: bool, progress: Progress 
         folder = Path(data_dir).expanduser()
         if not folder.is_dir():
             raise DatasetError(f"Data directory {folder} does not exist")
-        found = find_idx_files(folder)
-        if found:
+        found = _find(folder, STANDARD_FILES)
+        if len(found) == len(ROLES):
             return found, f"from {folder}"
+        if found:  # some but not all: the folder was meant, so a download would only hide the problem
+            raise _missing_files(folder, found)
         if source is None:
             names = ", ".join(STANDARD_FILES.values())
             raise DatasetError(f"{folder} does not hold the four IDX files ({names}, gzipped or not)")
@@ -121,7 +136,14 @@ def _locate(source: Source | None, data_dir, download: bool, progress: Progress 
     if not download:
         raise DatasetError(f"{source.title} is not cached in {cache}; run `termnet data fetch {source.name}` "
                            f"or pass --data-dir")
-    paths = {role: fetch(source, role, progress) for role in ROLES}
+    try:
+        paths = {role: fetch(source, role, progress) for role in ROLES}
+    except DownloadError as error:
+        if data_dir is None:
+            raise
+        names = ", ".join(STANDARD_FILES.values())
+        raise DownloadError(f"{Path(data_dir).expanduser()} holds none of the four IDX files ({names}), "
+                            f"so termnet tried to download them. {error}") from None
     return paths, f"downloaded to {cache}"
 
 

@@ -19,6 +19,8 @@ class Source:
     mirrors_env: str
     class_names: tuple[str, ...]
     system_dirs: tuple[str, ...] = field(default_factory=tuple)
+    # role -> published size in bytes: a download is cut off just past it (a runaway mirror cannot fill the disk)
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 STANDARD_FILES = {
@@ -45,6 +47,7 @@ MNIST = Source(
     ),
     mirrors_env="TERMNET_MNIST_MIRRORS",
     class_names=tuple(str(d) for d in range(10)),
+    sizes={"train_images": 9_912_422, "train_labels": 28_881, "test_images": 1_648_877, "test_labels": 4_542},
 )
 
 FASHION_MNIST = Source(
@@ -67,6 +70,7 @@ FASHION_MNIST = Source(
     # Debian's dataset-fashion-mnist package; its .gz files differ from the published bytes,
     # so they are trusted by location, not by checksum.
     system_dirs=("/usr/share/datasets/fashion-mnist",),
+    # no sizes: termnet has no verified list of them, so downloads are capped at download.MAX_UNKNOWN_SIZE
 )
 
 SOURCES = {source.name: source for source in (MNIST, FASHION_MNIST)}

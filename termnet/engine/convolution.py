@@ -140,7 +140,9 @@ class Convolution(Layer):
             kernels = np.asarray(weights[0]) if len(weights) == 2 else None
             channels = kernels.shape[1] if kernels is not None and kernels.ndim == 4 else 1
         kernels, bias = check_weights(self, weights, [(self.depth, channels, k, k), (self.depth,)], ["K", "b"])
-        dtype = self.kernels.dtype if self.kernels is not None else np.float32
+        # before build, keep float64 weights as they are: build brings them to the network's dtype
+        given = kernels.dtype if kernels.dtype in (np.float32, np.float64) else np.float32
+        dtype = self.kernels.dtype if self.kernels is not None else given
         self.kernels = np.array(kernels, dtype=dtype)
         self.bias = np.array(bias, dtype=dtype)
         self.grad_kernels = np.zeros_like(self.kernels)

@@ -92,7 +92,9 @@ class FC(Layer):
         w, b = check_weights(
             self, weights, [(self.input_size, self.output_size), (self.output_size,)], ["W", "b"]
         )
-        dtype = self.weights.dtype if self.weights is not None else np.float32
+        # before build, keep float64 weights as they are: build brings them to the network's dtype
+        given = w.dtype if w.dtype in (np.float32, np.float64) else np.float32
+        dtype = self.weights.dtype if self.weights is not None else given
         self.weights = np.array(w, dtype=dtype)
         self.bias = np.array(b, dtype=dtype)
         self.grad_weights = np.zeros_like(self.weights)

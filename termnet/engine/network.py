@@ -13,6 +13,7 @@ from .convolution import Convolution
 from .initializers import INITIALIZERS
 from .layer import Layer, Shape, ShapeError
 from .losses import CrossEntropy, Loss, get_loss
+from .memory import TooLargeError, check_memory, format_bytes, memory_limit
 from .optimizers import Optimizer, get_optimizer
 from .parallel import MIN_SHARD, ShardedSteps, available_threads
 from .schedules import SCHEDULES, learning_rate_factor
@@ -22,10 +23,32 @@ __all__ = ["LayerShape", "Network", "TrainingDiverged", "trace_shapes"]  # shape
 
 PREDICT_BATCH = 512
 DEFAULT_LEARNING_RATE = 0.1
+#: Weights beyond this size are taken as the run's divergence under way, even while the loss is still finite:
+#: a network with weights of 1e27 predicts NaN, so they are never the ones kept after TrainingDiverged.
+MAX_SANE_WEIGHT = 1e6
 
 
 class TrainingDiverged(ArithmeticError):
-    """The loss became NaN or infinite; the layers kept their last finite weights."""
+    """The loss became NaN or infinite; the layers went back to the weights of the epoch's start (or the fit's)."""
+
+
+def _non_finite_problem(name: str, array: np.ndarray) -> str | None:
+    """Why ``array`` cannot be learned from (NaN or infinite values, and where the first is), or None.
+
+    A sum in float64 is finite exactly when every value is (for float32 and smaller, it cannot overflow),
+    so the common case costs one pass and no temporary array; only a failure looks for the position.
+    """
+    if array.size == 0 or not np.issubdtype(array.dtype, np.floating):
+        return None
+    if np.isfinite(np.sum(array, dtype=np.float64)):
+        return None
+    bad = ~np.isfinite(array)
+    if not bad.any():  # float64 values whose sum overflowed, every one finite
+        return None
+    first = int(np.flatnonzero(bad.reshape(len(array), -1).any(axis=1))[0]) if array.ndim else 0
+    return (f"{name} holds {int(bad.sum()):,} NaN or infinite value(s), the first in sample {first}: "
+            f"a network cannot learn from or predict them; fill or drop those samples. "
+            f"Received: {name} with non-finite values")
 
 
 def _positive(name: str, value, kind=float):
@@ -157,8 +180,19 @@ class Network:
         rows = trace_shapes(self.layers + [layer], self.input_shape)
         if rows[-1].error:
             raise ShapeError(f"Layer {len(self.layers)} {rows[-1].error}")
+        if rows[-1].output_shape is not None:  # refused now, from shapes alone, before build allocates anything
+            self._check_memory(self.layers + [layer], self.input_shape, self.batch_size)
+        else:  # the input shape is not known yet (build checks the rest): the weights a layer fixes by itself
+            need = layer.count_params(None) * self.dtype.itemsize
+            if need > memory_limit():
+                raise TooLargeError(f"layer {len(self.layers)} {layer!r} would need {format_bytes(need)} for its "
+                                    f"weights; this machine has {format_bytes(memory_limit())}")
         self.layers.append(layer)
         return self
+
+    def _check_memory(self, layers: list[Layer], input_shape: Shape | None, batch_size: int) -> None:
+        """TooLargeError (a ValueError) naming the size needed, when ``layers`` would not fit in memory."""
+        check_memory(layers, input_shape, batch_size, self.dtype, self.optimizer.name)
 
     def use(self, loss: str | Loss) -> Network:
         """Set the loss: ``"mse"``, ``"cross_entropy"`` or a Loss object."""
@@ -178,8 +212,9 @@ class Network:
                 raise ShapeError(f"Layer {row.index} {row.error}")
         if rows[-1].output_shape is None:
             raise ValueError("The input shape is unknown: give build() an input_shape or call fit()")
-        self.input_shape = tuple(input_shape or self.input_shape or self.layers[0].input_shape)
-        shape = self.input_shape
+        shape = tuple(input_shape or self.input_shape or self.layers[0].input_shape)
+        self._check_memory(self.layers, shape, self.batch_size)
+        self.input_shape = shape
         trainable_before = False
         self.first_trainable = len(self.layers)
         for index, (layer, row) in enumerate(zip(self.layers, rows)):
@@ -236,12 +271,6 @@ class Network:
             return CrossEntropy.softmax_gradient(output, target), len(self.layers) - 1
         return self.loss.gradient(output, target), len(self.layers)
 
-    _output_error = output_error  # the old name, still used by tests written against it
-
-    @property
-    def _first_trainable(self) -> int:  # the old name of first_trainable, still used by tests
-        return self.first_trainable
-
     def backward(self, output: np.ndarray, target: np.ndarray) -> None:
         """Fill every layer's gradients for the loss of ``output`` against ``target``."""
         error, end = self.output_error(output, target)
@@ -258,9 +287,16 @@ class Network:
     def prepare(self, x, y=None):
         """``x`` as an array of the network's dtype (building the network for its sample shape if need be)
         and ``y`` as checked targets (integer labels one-hot encoded), or None without ``y``."""
-        x = np.asarray(x, dtype=self.dtype)
+        if x is None:
+            raise ValueError("x must hold a batch of samples, shape (N, ...). Received: x=None")
+        try:
+            x = np.asarray(x, dtype=self.dtype)
+        except (TypeError, ValueError) as error:  # ragged lists, strings, objects
+            raise ValueError(f"x must be an array of numbers. Received: {type(x).__name__} ({error})") from None
         if x.ndim < 2:
             raise ValueError(f"x must hold a batch of samples, shape (N, ...). Received shape {x.shape}")
+        if (problem := _non_finite_problem("x", x)) is not None:
+            raise ValueError(problem)
         if self.input_shape is None or not all(layer.built for layer in self.layers):
             self.build(x.shape[1:])
         elif x.shape[1:] != self.input_shape:
@@ -269,14 +305,24 @@ class Network:
 
     def _targets(self, y, count: int) -> np.ndarray:
         """``y`` checked against ``count`` samples and the output, integer labels one-hot encoded."""
-        y = np.asarray(y)
+        if y is None:
+            raise ValueError("Targets are missing: give y, one-hot rows or integer labels. Received: y=None")
+        try:
+            y = np.asarray(y)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"y must be an array of numbers. Received: {type(y).__name__} ({error})") from None
+        if y.ndim == 0 or not (np.issubdtype(y.dtype, np.number) or y.dtype == bool):
+            raise ValueError(f"y must be an array of numbers, one row or label per sample. "
+                             f"Received: shape {y.shape}, dtype {y.dtype}")
         if count != len(y):
             raise ValueError(f"x and y must have the same length. Received: len(x)={count}, len(y)={len(y)}")
         width = self.output_shape[-1] if self.output_shape else 1
-        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and width > 1:
+        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and width > 1 and len(y):
             if y.min() < 0 or y.max() >= width:
                 raise ValueError(f"Labels must be in [0, {width}). Received: labels from {y.min()} to {y.max()}")
             y = np.eye(width, dtype=self.dtype)[y]  # class labels, one-hot encoded here
+        if (problem := _non_finite_problem("y", y)) is not None:
+            raise ValueError(problem)
         y = y.astype(self.dtype, copy=False)
         if y.shape[1:] != tuple(self.output_shape):
             raise ValueError(f"Targets must have shape (N, {', '.join(map(str, self.output_shape))}) to match "
@@ -285,6 +331,7 @@ class Network:
 
     def predict(self, x, batch_size: int = PREDICT_BATCH) -> np.ndarray:
         """The network's output for every sample of ``x``, computed in batches."""
+        batch_size = _positive("batch_size", batch_size, int)
         x, _ = self.prepare(x)
         out = None
         for start in range(0, len(x), batch_size):
@@ -302,7 +349,12 @@ class Network:
     def evaluate(self, x, y, batch_size: int = PREDICT_BATCH) -> dict[str, float]:
         """Loss and (for several outputs) accuracy on ``x``, ``y``."""
         self.require_loss()
+        if y is None:
+            raise ValueError("evaluate() needs targets y, one-hot rows or integer labels. Received: y=None")
+        batch_size = _positive("batch_size", batch_size, int)
         x, y = self.prepare(x, y)
+        if len(x) == 0:
+            raise ValueError("evaluate() needs at least one sample. Received: x with 0 samples")
         out = self.predict(x, batch_size)
         result = {"loss": self.loss.value(out, y)}
         if out.shape[-1] > 1:
@@ -325,7 +377,9 @@ class Network:
         random with the network's seed before any shuffling, so the same seed and the same
         number of samples always hold out the same ones, also after saving and loading).
         Training stops between batches when a callback sets ``network.stop_training``. A
-        loss that turns NaN or infinite raises TrainingDiverged with the last finite weights kept.
+        loss that turns NaN or infinite raises TrainingDiverged, the layers back at the weights of the
+        epoch's start (or, if those predict NaN too, of the fit's start), which predict finite numbers.
+        NaN or infinite values in ``x`` or ``y`` are refused with a ValueError before training starts.
         """
         self.require_loss()
         epochs = self.epochs if epochs is None else _positive("epochs", epochs, int)
@@ -334,19 +388,30 @@ class Network:
         if validation_split and validation_data is not None:
             raise ValueError("Give validation_data or validation_split, not both. "
                              f"Received: validation_split={validation_split!r} and validation_data")
+        if y is None:
+            raise ValueError("fit() needs targets y, one-hot rows or integer labels. Received: y=None")
+        if validation_data is not None and (not isinstance(validation_data, (tuple, list))
+                                            or len(validation_data) != 2):
+            got = f"a {len(validation_data)}-tuple" if isinstance(validation_data, (tuple, list)) else \
+                type(validation_data).__name__
+            raise ValueError(f"validation_data must be a pair (x_val, y_val). Received: {got}")
+        if hasattr(x, "__len__") and len(x) == 0:
+            raise ValueError(f"fit() needs at least one sample. Received: x of shape {np.shape(x)}")
         x, y = self.prepare(x, y)
-        if len(x) == 0:
-            raise ValueError("fit() needs at least one sample. Received: 0")
+        self._check_memory(self.layers, self.input_shape, batch_size)
         positions = None  # the rows trained on, when some are held out: batches gather them from x
         if validation_split:
             positions, held_out = self.split_validation(len(x), validation_split)
             validation_data = (x[held_out], y[held_out])
         elif validation_data is not None:
             validation_data = self.prepare(*validation_data)
+            if len(validation_data[0]) == 0:
+                raise ValueError("validation_data holds no sample. Received: x_val of 0 samples")
         count = len(x) if positions is None else len(positions)
         self.validation_split = validation_split
         callbacks = CallbackList(callbacks, self)
         params, grads = self.params(), self.grads()
+        self._fit_start = [p.copy() for p in params]  # what a divergence falls back on when the epoch's start is bad
         labels = y.argmax(axis=1) if y.shape[-1] > 1 else None
         steps = math.ceil(count / batch_size)
         if self.schedule and self.schedule_steps is None:
@@ -390,7 +455,7 @@ class Network:
     def _fit_epoch(self, epoch, x, y, labels, positions, batch_size, steps, params, grads,
                    validation_data, callbacks):
         callbacks.on_epoch_begin(epoch, {"epochs_trained": self.epochs_trained})
-        snapshot = [p.copy() for p in params]  # the finite weights to fall back on
+        snapshot = [p.copy() for p in params]  # the weights a divergence in this epoch goes back to
         count = len(x) if positions is None else len(positions)
         order = positions
         if self.shuffle:
@@ -409,7 +474,7 @@ class Network:
             output = sharded.forward(xb) if sharded else self.forward(xb, training=True)
             loss = self.loss.value(output, yb)
             if not math.isfinite(loss):
-                self._diverged(epoch, batch, loss, params, snapshot)
+                self._diverged(epoch, batch, loss, params, snapshot, xb)
             if sharded:
                 error, end = self.output_error(output, yb)
                 sharded.backward(error, self.first_trainable, end)
@@ -478,15 +543,32 @@ class Network:
             self._shuffle_rng = _generator(state["shuffle_rng"], self._shuffle_rng)
         self.schedule_step, self.schedule_steps, self.validation_split = step, steps, split
 
-    def _diverged(self, epoch, batch, loss, params, snapshot):
-        if not all(np.all(np.isfinite(p)) for p in params):
-            for param, saved in zip(params, snapshot):
-                param[...] = saved
+    def _diverged(self, epoch, batch, loss, params, snapshot, xb):
+        """Go back to weights that predict finite numbers, then raise TrainingDiverged with advice.
+
+        The weights of the step that gave the NaN loss are never kept, nor are "finite" ones of 1e27 (which
+        predict NaN): first the epoch's starting weights are tried, then those this fit started from; each
+        must be finite, below MAX_SANE_WEIGHT and give finite outputs for the batch that diverged.
+        """
+        kept = "the weights they had before this fit"
+        for saved, where in ((snapshot, f"the weights they had at the start of epoch {epoch + 1}"),
+                             (self._fit_start, kept)):
+            for param, value in zip(params, saved):
+                param[...] = value
+            if self._sane(params, xb):
+                kept = where
+                break
         raise TrainingDiverged(
             f"Training stopped at epoch {epoch + 1}, batch {batch + 1}: the loss became {loss}. "
             f"The learning rate {self.learning_rate:g} is probably too large; try a smaller one, "
-            f"such as {self.learning_rate / 10:g}. The layers keep their last finite weights."
+            f"such as {self.learning_rate / 10:g}. The layers keep {kept}."
         )
+
+    def _sane(self, params, xb) -> bool:
+        """Finite weights below MAX_SANE_WEIGHT whose outputs for ``xb`` are finite."""
+        if not all(p.size == 0 or float(np.max(np.abs(p))) <= MAX_SANE_WEIGHT for p in params):
+            return False  # NaN fails the comparison too
+        return bool(np.all(np.isfinite(self.forward(xb, training=False))))
 
     # -- display ------------------------------------------------------------------
     def summary(self, input_shape: Shape | None = None) -> str:

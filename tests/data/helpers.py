@@ -6,6 +6,7 @@ import functools
 import hashlib
 import http.server
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,10 +33,11 @@ def write_tiny_mnist(folder: Path, train=12, test=5, seed=0, gz=True) -> dict[st
 
 
 def source_for(folder: Path, mirrors: tuple[str, ...], name="mnist") -> Source:
-    """A Source whose checksums are those of the files in ``folder``."""
+    """A Source whose checksums and sizes are those of the files in ``folder``."""
     hashes = {role: hashlib.sha256((folder / f).read_bytes()).hexdigest() for role, f in STANDARD_FILES.items()}
+    sizes = {role: (folder / f).stat().st_size for role, f in STANDARD_FILES.items()}
     return Source(name, "Test digits", STANDARD_FILES, hashes, mirrors, "TERMNET_MNIST_MIRRORS",
-                  tuple(str(d) for d in range(10)))
+                  tuple(str(d) for d in range(10)), sizes=sizes)
 
 
 class _TruncatingHandler(http.server.SimpleHTTPRequestHandler):
@@ -55,15 +57,69 @@ class _TruncatingHandler(http.server.SimpleHTTPRequestHandler):
         self.close_connection = True
 
 
+class _DrippingHandler(http.server.SimpleHTTPRequestHandler):
+    """Announces the file, then sends one byte every ``interval`` seconds: each read is quick, the whole never ends."""
+
+    interval = 0.2
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for position in range(len(data)):
+                self.wfile.write(data[position:position + 1])
+                self.wfile.flush()
+                time.sleep(self.interval)
+        except OSError:  # the client gave up: what the test wants
+            pass
+
+
+class _EndlessHandler(http.server.SimpleHTTPRequestHandler):
+    """Sends the file, then zeros without end, with no Content-Length (or a false one): a runaway mirror."""
+
+    announce: int | None = None
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        self.send_response(200)
+        if self.announce is not None:
+            self.send_header("Content-Length", str(self.announce))
+        self.end_headers()
+        block = bytes(64 * 1024)
+        try:
+            self.wfile.write(path.read_bytes())
+            for _ in range(200_000):  # 13 GB: a bound only so a broken client cannot keep the thread forever
+                self.wfile.write(block)
+        except OSError:
+            pass
+        self.close_connection = True
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
 
 @contextmanager
-def http_server(folder: Path, truncate: bool = False):
-    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL."""
-    handler = _TruncatingHandler if truncate else _QuietHandler
+def http_server(folder: Path, truncate: bool = False, drip: bool = False, endless: bool = False,
+                announce: int | None = None):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL.
+
+    ``truncate``: half of each file, then hang up; ``drip``: one byte every 0.2 s; ``endless``: the file,
+    then zeros without end (``announce``: the Content-Length to claim, none by default).
+    """
+    handler = _TruncatingHandler if truncate else _DrippingHandler if drip else _QuietHandler
+    if endless:
+        handler = type("Endless", (_EndlessHandler,), {"announce": announce})
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)

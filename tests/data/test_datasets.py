@@ -89,3 +89,26 @@ def test_fashion_mnist_is_read_from_the_debian_package_folder_first(tmp_path, mo
     monkeypatch.setitem(datasets_module.SOURCES, "fashion-mnist", debian)
     data = load_dataset("fashion-mnist", download=False)
     assert "(Debian package)" in data.description and data.class_names[9] == "Ankle boot"
+
+
+def test_a_data_dir_lacking_one_file_names_it_and_the_folder(tmp_path):
+    # issue 10: this said "could not download", as if the folder had not been given
+    write_tiny_mnist(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DatasetError) as error:
+        load_dataset("mnist", data_dir=tmp_path)
+    message = str(error.value)
+    assert f"{tmp_path} lacks t10k-labels-idx1-ubyte.gz" in message and "holds the other three" in message
+    assert "could not download" not in message.lower() and "Copy the missing file into" in message
+    with pytest.raises(DatasetError, match="lacks t10k-labels-idx1-ubyte.gz"):
+        load_dataset("idx", data_dir=tmp_path)
+
+
+def test_a_data_dir_holding_none_of_the_files_says_so_when_the_download_fails(tmp_path, monkeypatch):
+    from termnet.data import DownloadError
+
+    from .helpers import closed_port_url
+
+    monkeypatch.setenv("TERMNET_MNIST_MIRRORS", closed_port_url())
+    with pytest.raises(DownloadError, match=f"{tmp_path} holds none of the four IDX files"):
+        load_dataset("mnist", data_dir=tmp_path)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,86 @@ def test_real_mnist_test_files_verified_against_the_published_sha256(mnist_dir, 
         monkeypatch.setenv("TERMNET_MNIST_MIRRORS", f"{closed_port_url()},{url}")
         path = fetch(MNIST, "test_images")
     assert path.parent == isolated_cache / "mnist" and path.stat().st_size == 1_648_877
+
+
+# --- issue 10: a total deadline, a size cap, and no temporaries left behind ---
+
+def test_a_mirror_dripping_a_byte_at_a_time_is_abandoned_at_the_deadline(served, isolated_cache, monkeypatch):
+    import time
+
+    folder, _ = served
+    monkeypatch.setenv("TERMNET_DOWNLOAD_DEADLINE", "1.5")
+    started = time.monotonic()
+    with http_server(folder, drip=True) as url, pytest.raises(DownloadError) as error:
+        fetch(source_for(folder, (url,)), "train_images")
+    assert time.monotonic() - started < 5, "the deadline is for the whole file, not for each read"
+    assert "not finished within 1.5 s" in str(error.value) and "TERMNET_DOWNLOAD_DEADLINE" in str(error.value)
+    assert files_in(isolated_cache) == [], "an abandoned download must leave nothing in the cache"
+
+
+def test_the_default_deadline_grows_with_the_file():
+    from termnet.data.download import deadline_seconds
+
+    assert deadline_seconds(0) == 60 and deadline_seconds(10_000_000) == 260
+    assert deadline_seconds(None) > deadline_seconds(10_000_000)
+
+
+@pytest.mark.parametrize("announce", [None, 10**12])
+def test_a_mirror_streaming_an_endless_body_is_cut_off_at_the_known_size(served, isolated_cache, announce):
+    import time
+
+    folder, _ = served
+    source = source_for(folder, ())
+    started = time.monotonic()
+    with http_server(folder, endless=True, announce=announce) as url, pytest.raises(DownloadError) as error:
+        fetch(dataclasses.replace(source, mirrors=(url,)), "train_images")
+    assert time.monotonic() - started < 5
+    size = source.sizes["train_images"]
+    assert f"more than the {size:,} bytes the file has" in str(error.value)
+    assert files_in(isolated_cache) == []
+
+
+def test_a_killed_download_leaves_a_recognisable_temporary_that_the_next_download_removes(served, isolated_cache):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder, _ = served
+    with http_server(folder, drip=True) as url:
+        script = ("import sys; sys.path.insert(0, sys.argv[1]); from tests.data.helpers import source_for; "
+                  "from termnet.data import fetch; from pathlib import Path; "
+                  "fetch(source_for(Path(sys.argv[2]), (sys.argv[3],)), 'train_images')")
+        root = str(Path(__file__).resolve().parents[2])
+        child = subprocess.Popen([sys.executable, "-c", script, root, str(folder), url],
+                                 env={**os.environ, "TERMNET_CACHE_DIR": str(isolated_cache)})
+        deadline = time.monotonic() + 20
+        while not list((isolated_cache / "mnist").glob("*.part")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    left = files_in(isolated_cache)
+    assert left == [f"train-images-idx3-ubyte.gz.{child.pid}.part"], "a kill leaves its temporary, named for the file"
+    with http_server(folder) as url:
+        fetch(source_for(folder, (url,)), "test_labels")
+    assert files_in(isolated_cache) == ["t10k-labels-idx1-ubyte.gz"], "the next download removes stale temporaries"
+
+
+def test_a_live_download_s_temporary_is_left_alone(served, isolated_cache):
+    import os
+
+    folder, _ = served
+    live = isolated_cache / "mnist" / f"train-images-idx3-ubyte.gz.{os.getppid()}.part"
+    live.parent.mkdir(parents=True)
+    live.write_bytes(b"still downloading")
+    with http_server(folder) as url:
+        fetch(source_for(folder, (url,)), "test_labels")
+    assert live.exists(), "another running termnet's download must not be removed under it"
+
+
+def test_every_published_file_has_its_size():
+    from termnet.data.sources import MNIST
+
+    assert MNIST.sizes == {"train_images": 9_912_422, "train_labels": 28_881, "test_images": 1_648_877,
+                           "test_labels": 4_542}

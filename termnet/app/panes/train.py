@@ -20,6 +20,8 @@ class TrainView(Vertical):
     """Attributes down: the screen hands it each message's figures; it only draws them."""
 
     hint: str | None = None
+    chance: float | None = None  # the loss of a uniform guess, which tells a stuck run from a slow one
+    learning_rate: float | None = None
 
     def compose(self):
         with Horizontal(id="progress-row"):
@@ -39,12 +41,13 @@ class TrainView(Vertical):
     def say(self, text: str | Text, layout: bool = True) -> None:
         self.query_one("#progress-text", Static).update(text, layout=layout)
 
-    def reset(self, epochs: int, validation_note: str) -> None:
+    def reset(self, epochs: int, validation_note: str, chance: float | None = None,
+              learning_rate: float | None = None) -> None:
         self.query_one(LossPlot).reset()
         self.query_one("#epochs", DataTable).clear()
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one("#validation-note", Static).update(Text(validation_note, style="dim"))
-        self.hint = None
+        self.hint, self.chance, self.learning_rate = None, chance, learning_rate
         self.say(f"Starting: {epochs} epoch(s)…")
 
     def show_progress(self, message: BatchProgress, paused: bool) -> None:
@@ -62,7 +65,7 @@ class TrainView(Vertical):
     def add_epoch(self, epoch: int, logs: dict) -> None:
         plot = self.query_one(LossPlot)
         plot.add_epoch(epoch, logs)
-        self.hint = learning_rate_hint(plot.epoch_loss)
+        self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
         figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
         table = self.query_one("#epochs", DataTable)
         table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}")

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ...engine import TrainingDiverged
+from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
 from ...spec import Spec
 from ..messages import (
@@ -116,7 +117,16 @@ class DashboardScreen(Screen):
             self.refresh_inside()
 
     def action_preset(self, name: str) -> None:
+        if self.refuse_while_training():
+            return
         self.post_message(SpecRequested(name))
+
+    def refuse_while_training(self) -> bool:
+        """The stack stays as it is while a run trains on it: a notification instead of an edit."""
+        if self.training:
+            self.notify("The stack cannot change while training (x stops it)", severity="warning")
+            return True
+        return False
 
     def show_spec(self, spec: Spec, image_shape: tuple[int, ...]) -> None:
         if image_shape != self.image_shape:
@@ -138,9 +148,11 @@ class DashboardScreen(Screen):
     def edit_layer(self, event: LayerList.EditRequested) -> None:
         from .layer_form import LayerFormScreen
 
+        if self.refuse_while_training():
+            return
         layer = event.layer_list.stack[event.index] if event.index is not None else None
-        self.app.push_screen(LayerFormScreen(layer), lambda result: result and event.layer_list.put(
-            event.index, result))
+        self.app.push_screen(LayerFormScreen(layer), lambda result: result and not self.refuse_while_training()
+                             and event.layer_list.put(event.index, result))
 
     # -- training -------------------------------------------------------------------
     @property
@@ -170,7 +182,9 @@ class DashboardScreen(Screen):
             return
         self.spec = spec
         self.control = TrainingControl()
-        self.query_one(TrainView).reset(network.epochs, note)
+        classes = len(app.dataset.class_names)
+        self.query_one(TrainView).reset(network.epochs, note, chance_loss(network.loss.name, classes),
+                                        network.learning_rate)
         self.action_tab("train")
         # start once the Train tab is drawn, so drawing it does not compete with the first epoch
         self.call_after_refresh(self.run_training, network, train_size, split)

@@ -27,10 +27,15 @@ class PathPromptScreen(ModalScreen[str | None]):
             yield Input(self.default, id="path")
             yield Label("enter: accept · escape: cancel", classes="dim")
 
+    answered = False  # keys queued behind the first answer (a second enter) must not dismiss it twice
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         path = event.value.strip()
-        if path:
+        if path and not self.answered:
+            self.answered = True
             self.dismiss(path)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.answered:
+            self.answered = True
+            self.dismiss(None)

@@ -101,6 +101,8 @@ class DigitGrid(Widget, can_focus=True):
         self._announce()
 
     def action_page(self, direction: int) -> None:
+        if self.images is None:  # page up/down before any results: nothing to move through
+            return
         columns, rows = self._layout()
         self.action_move(0, direction * rows)
 
@@ -111,7 +113,7 @@ class DigitGrid(Widget, can_focus=True):
         self.mistakes_only, self.only_class = False, None
 
     def action_only(self, digit: int) -> None:
-        if digit < len(self.class_names):
+        if self.images is not None and digit < len(self.class_names):
             self.only_class = None if self.only_class == digit else digit
 
     def render(self):

@@ -4,22 +4,41 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.validation import Integer, Number
+from textual.validation import Number, ValidationResult, Validator
 from textual.widgets import Input, Label, Select
 
 from ...engine.losses import LOSSES
 from ...engine.optimizers import OPTIMIZERS
 from ...engine.schedules import SCHEDULES
 
+
+class WholeNumber(Validator):
+    """Digits only, at least ``minimum``. Textual's ``type="integer"`` silently drops the characters it does not
+    take, so ``1e9`` became 19 and ``2.5`` became 25: here the whole text stays in the field and is refused."""
+
+    def __init__(self, minimum: int | None = None):
+        super().__init__()
+        self.minimum = minimum
+
+    def validate(self, value: str) -> ValidationResult:
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not digits.isdigit() or not digits.isascii():
+            return self.failure("must be a whole number")
+        if self.minimum is not None and int(text) < self.minimum:
+            return self.failure(f"must be {self.minimum} or more")
+        return self.success()
+
+
 NUMBER_FIELDS = {
-    # name: (label, type, validators, help)
+    # name: (label, type, validators); every field is typed as text and read only once its validators pass
     "learning_rate": ("Learning rate", "number", [Number(minimum=1e-9, failure_description="must be > 0")]),
-    "epochs": ("Epochs", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
-    "batch_size": ("Batch size", "integer", [Integer(minimum=1, failure_description="must be 1 or more")]),
-    "train_size": ("Samples 0=all", "integer", [Integer(minimum=0, failure_description="must be 0 or more")]),
+    "epochs": ("Epochs", "integer", [WholeNumber(minimum=1)]),
+    "batch_size": ("Batch size", "integer", [WholeNumber(minimum=1)]),
+    "train_size": ("Samples 0=all", "integer", [WholeNumber(minimum=0)]),
     "validation_split": ("Validation", "number", [Number(minimum=0, maximum=0.9,
                                                          failure_description="must be 0 to 0.9")]),
-    "seed": ("Seed", "integer", [Integer(failure_description="must be an integer")]),
+    "seed": ("Seed", "integer", [WholeNumber(minimum=0)]),
 }
 CHOICES = {  # read from the engine's registries
     "optimizer": ("Optimizer", list(OPTIMIZERS)),
@@ -54,7 +73,7 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
                     if name in NUMBER_FIELDS:
                         label, kind, validators = NUMBER_FIELDS[name]
                         yield Label(label, classes="name")
-                        yield Input(str(self.initial[name]), type=kind, validators=validators, compact=True,
+                        yield Input(str(self.initial[name]), type="text", validators=validators, compact=True,
                                     id=f"field-{name}", select_on_focus=True)
                     else:
                         label, options = CHOICES[name]

@@ -115,12 +115,21 @@ class LayerList(ListView):
         event.stop()
         self.action_edit()
 
+    def _locked(self) -> bool:
+        """True (with a notification) while the screen trains on this stack: it cannot change under a run."""
+        refuse = getattr(self.screen, "refuse_while_training", None)
+        return bool(refuse and refuse())
+
     def action_delete(self) -> None:
+        if self._locked():
+            return
         if self.stack and self.index is not None:
             del self.stack[self.index]
             self.set_stack(self.stack)
 
     def action_move(self, delta: int) -> None:
+        if self._locked():
+            return
         i = self.index
         if i is None or not self.stack or not 0 <= i + delta < len(self.stack):
             return
