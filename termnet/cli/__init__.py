@@ -169,6 +169,9 @@ def _apply_global_data(parser: argparse.ArgumentParser, args) -> None:
     """``termnet --data digits train`` means ``termnet train --data digits``; a command that takes no
     such option, or the option given twice with two values, is refused rather than silently ignored."""
     command = " ".join(filter(None, [args.command, getattr(args, "data_command", None)])) or "the dashboard"
+    if args.command is None:  # the dashboard has no options of its own: the global ones are its
+        args.data, args.data_dir = args.global_data, args.global_data_dir
+        return
     for name in ("data", "data_dir"):
         given = getattr(args, f"global_{name}")
         option = f"--{name.replace('_', '-')}"

@@ -75,3 +75,26 @@ def test_a_network_too_large_for_memory_is_one_error_line(tmp_path):
     result = termnet("train", "--model", spec, "--data", "digits", check_ok=False)
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert result.returncode == 2 and len(errors) == 1 and "would need" in errors[0], result.stderr
+
+
+@pytest.mark.parametrize("argv, data, data_dir", [([], None, None), (["--data", "digits"], "digits", None),
+                                                  (["--data-dir", "."], None, ".")])
+def test_the_dashboard_starts_with_or_without_data_options(monkeypatch, argv, data, data_dir):
+    """`termnet`, the README's start command, reaches the dashboard with the data options it was given."""
+    import termnet.app.launch as launch
+    from termnet.cli import main
+
+    started = []
+    monkeypatch.setattr(launch, "run_app", lambda args: started.append((args.data, args.data_dir)) or 0)
+    assert main(argv) == 0
+    assert started == [(data, data_dir)]
+
+
+def test_serve_takes_the_data_options_given_before_it(monkeypatch):
+    import termnet.app.launch as launch
+    from termnet.cli import main
+
+    served = []
+    monkeypatch.setattr(launch, "serve_app", lambda args: served.append((args.data, args.data_dir)) or 0)
+    assert main(["--data", "digits", "serve"]) == 0
+    assert served == [("digits", None)]
