@@ -40,37 +40,43 @@ def source_for(folder: Path, mirrors: tuple[str, ...], name="mnist") -> Source:
                   tuple(str(d) for d in range(10)), sizes=sizes)
 
 
-class _TruncatingHandler(http.server.SimpleHTTPRequestHandler):
-    """Announces the whole file, sends half of it, then hangs up: an interrupted download."""
+class _AnnouncingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a file's headers honestly; subclasses decide how (and whether) its body follows."""
 
-    def do_GET(self):
+    def announce(self) -> bytes | None:
+        """The requested file's bytes after a 200 and its true Content-Length, or None after a 404."""
         path = Path(self.translate_path(self.path))
         if not path.is_file():
             self.send_error(404)
-            return
+            return None
         data = path.read_bytes()
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        return data
+
+
+class _TruncatingHandler(_AnnouncingHandler):
+    """Announces the whole file, sends half of it, then hangs up: an interrupted download."""
+
+    def do_GET(self):
+        data = self.announce()
+        if data is None:
+            return
         self.wfile.write(data[: len(data) // 2])
         self.wfile.flush()
         self.close_connection = True
 
 
-class _DrippingHandler(http.server.SimpleHTTPRequestHandler):
+class _DrippingHandler(_AnnouncingHandler):
     """Announces the file, then sends one byte every ``interval`` seconds: each read is quick, the whole never ends."""
 
     interval = 0.2
 
     def do_GET(self):
-        path = Path(self.translate_path(self.path))
-        if not path.is_file():
-            self.send_error(404)
+        data = self.announce()
+        if data is None:
             return
-        data = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
         try:
             for position in range(len(data)):
                 self.wfile.write(data[position:position + 1])
