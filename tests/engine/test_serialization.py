@@ -179,11 +179,10 @@ def test_a_huge_layer_without_weights_is_refused_not_allocated(model_file, size,
     document["layers"].append({"type": "FC", "config": {"input_size": 3, "output_size": size}})
     _rewrite(model_file, {"termnet.json": json.dumps(document)})
 
-    def load():
-        with pytest.raises(ModelFileError, match=message):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 20 * 1024**2, "a layer without weights must be refused, not allocated"
+    _assert_refused_within(
+        model_file, 20 * 1024**2,
+        message,
+        why="a layer without weights must be refused, not allocated")
 
 
 def _claim_size(path, member: str, size: int) -> None:
@@ -217,6 +216,16 @@ def _peak_bytes(function):
     return peak
 
 
+def _assert_refused_within(path, limit_bytes: int, pattern: str, why: str = "") -> None:
+    """Loading ``path`` raises a ModelFileError matching ``pattern`` while holding under ``limit_bytes``."""
+
+    def load():
+        with pytest.raises(ModelFileError, match=pattern):
+            load_model(path)
+
+    assert _peak_bytes(load) < limit_bytes, why
+
+
 @pytest.mark.parametrize("member", ["termnet.json", "weights.npz"])
 def test_a_member_claiming_gigabytes_is_refused_before_reading(model_file, member):
     claimed = 0xF0000000  # 4 GB (above the 2 GiB guard, still a plain 32-bit zip field)
@@ -224,11 +233,10 @@ def test_a_member_claiming_gigabytes_is_refused_before_reading(model_file, membe
     with zipfile.ZipFile(model_file) as archive:
         assert archive.getinfo(member).file_size == claimed, "the crafted zip must claim the huge size"
 
-    def load():
-        with pytest.raises(ModelFileError, match=f"{member} claims {claimed:,} bytes, more than any model"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 20 * 1024**2, "a refused member must not be read"
+    _assert_refused_within(
+        model_file, 20 * 1024**2,
+        f"{member} claims {claimed:,} bytes, more than any model",
+        why="a refused member must not be read")
 
 
 def test_a_real_small_zip_bomb_is_refused_without_inflating_it(model_file, monkeypatch):
@@ -237,11 +245,10 @@ def test_a_real_small_zip_bomb_is_refused_without_inflating_it(model_file, monke
     _rewrite(model_file, {"weights.npz": bytes(64 * 1024**2)})
     assert model_file.stat().st_size < 1024**2, "the bomb must be small on disk"
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"weights\.npz claims 67,108,864 bytes, more than any model"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2, "the guard must refuse the member before inflating it"
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"weights\.npz claims 67,108,864 bytes, more than any model",
+        why="the guard must refuse the member before inflating it")
 
 
 def test_a_convolution_without_weights_is_refused_before_its_kernels_are_sized(model_file, monkeypatch):
@@ -262,11 +269,10 @@ def test_a_convolution_without_weights_is_refused_before_its_kernels_are_sized(m
     np.savez(buffer, **weights)
     _rewrite(model_file, {"termnet.json": json.dumps(document), "weights.npz": buffer.getvalue()})
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"layer 0 Convolution\(2x3x3, padding='same'\) has no weights"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 20 * 1024**2, "a layer without weights must be refused, not allocated"
+    _assert_refused_within(
+        model_file, 20 * 1024**2,
+        r"layer 0 Convolution\(2x3x3, padding='same'\) has no weights",
+        why="a layer without weights must be refused, not allocated")
 
 
 # -- every failure to load is a ModelFileError naming the file and the reason (issue 10) ----------------------------
@@ -457,12 +463,10 @@ def test_a_50_mb_npy_header_is_refused_from_its_length_field_without_reading_it(
                            else _npz_member(model_file, name), zipfile.ZIP_DEFLATED)
     _rewrite(model_file, {"weights.npz": buffer.getvalue()})
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"weights.npz: layer0_1.npy claims 52,428,812 bytes, more than any "
-                                                 r"model layer could need"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 20 * 1024**2
+    _assert_refused_within(
+        model_file, 20 * 1024**2,
+        r"weights.npz: layer0_1.npy claims 52,428,812 bytes, more than any "
+        r"model layer could need")
 
 
 def test_an_npy_header_length_that_lies_is_refused_before_reading(model_file):
@@ -586,12 +590,10 @@ def test_a_3_mb_file_with_a_stored_member_claiming_1_8_gb_is_refused_in_bounded_
     _claim_size(model_file, "weights.npz", 1_800_000_000)
     assert 3 * 1024**2 <= model_file.stat().st_size < 4 * 1024**2
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"weights.npz claims 1,800,000,000 bytes, more than any model with "
-                                                 r"these layers could hold \(at most [\d,]+\)"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"weights.npz claims 1,800,000,000 bytes, more than any model with "
+        r"these layers could hold \(at most [\d,]+\)")
 
 
 def test_a_deflated_npy_inside_weights_npz_is_refused_from_the_inner_directory(model_file):
@@ -604,12 +606,10 @@ def test_a_deflated_npy_inside_weights_npz_is_refused_from_the_inner_directory(m
     _rewrite(model_file, {"weights.npz": buffer.getvalue()})
     assert model_file.stat().st_size < 3 * 1024**2
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"weights.npz: layer4_0.npy claims 536,871,041 bytes, more than any "
-                                                 r"model layer could need"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"weights.npz: layer4_0.npy claims 536,871,041 bytes, more than any "
+        r"model layer could need")
 
 
 def test_an_npy_whose_inner_size_lies_is_refused_from_its_header(model_file):
@@ -624,12 +624,10 @@ def test_an_npy_whose_inner_size_lies_is_refused_from_its_header(model_file):
             inner.writestr(name, data)
     _rewrite(model_file, {"weights.npz": buffer.getvalue()})
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"weights.npz: layer4_0 has shape \(8192, 16384\): 134,217,728 "
-                                                 r"numbers, more than layer 4 has parameters \(99\)"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"weights.npz: layer4_0 has shape \(8192, 16384\): 134,217,728 "
+        r"numbers, more than layer 4 has parameters \(99\)")
 
 
 def test_1_5_gb_of_spaces_in_termnet_json_is_refused_before_inflating(model_file):
@@ -637,12 +635,10 @@ def test_1_5_gb_of_spaces_in_termnet_json_is_refused_before_inflating(model_file
     _bomb_file(model_file, "termnet.json", document, 1_500_000_000, b" ")
     assert model_file.stat().st_size < 3 * 1024**2
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"termnet.json claims 1,500,000,000 bytes, more than any model "
-                                                 r"describes \(at most 8,388,608\)"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"termnet.json claims 1,500,000,000 bytes, more than any model "
+        r"describes \(at most 8,388,608\)")
 
 
 def test_a_json_member_that_inflates_past_its_declared_size_is_read_no_further(model_file):
@@ -650,11 +646,9 @@ def test_a_json_member_that_inflates_past_its_declared_size_is_read_no_further(m
     _bomb_file(model_file, "termnet.json", document, 200_000_000, b" ")
     _claim_size(model_file, "termnet.json", len(document) + 10)  # a small claim; the data goes on for 200 MB
 
-    def load():
-        with pytest.raises(ModelFileError, match=r"termnet.json is damaged \(BadZipFile: Bad CRC-32"):
-            load_model(model_file)
-
-    assert _peak_bytes(load) < 16 * 1024**2
+    _assert_refused_within(
+        model_file, 16 * 1024**2,
+        r"termnet.json is damaged \(BadZipFile: Bad CRC-32")
 
 
 def test_the_process_stays_small_while_refusing_a_bomb(model_file):
