@@ -49,21 +49,50 @@ PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from
 TRAINING_SWITCH_INTERVAL = 0.05
 
 
+PRESETS_GROUP = Binding.Group("Presets", compact=True)
+
+
 class DashboardScreen(Screen):
     """The dashboard. Training runs in a worker owned by this screen; results come back as messages."""
 
+    # Tab keys are drawn in the tab labels (TAB_LABELS), so the footer keeps its room for the focused
+    # tab's own keys and the few that matter now: s to start (or c to continue), p and x while training.
     BINDINGS = [
-        Binding("b", "tab('build')", "Build"), Binding("t", "tab('train')", "Train"),
-        Binding("c", "tab('confusion')", "Confusion"), Binding("g", "tab('digits')", "Digits"),
-        Binding("i", "tab('inside')", "Inside"), Binding("r", "tab('runs')", "Runs"),
-        Binding("v", "tab('draw')", "Draw"),
+        Binding("b", "tab('build')", "Build", show=False), Binding("t", "tab('train')", "Train", show=False),
+        Binding("c", "tab('confusion')", "Confusion", show=False), Binding("g", "tab('digits')", "Digits", show=False),
+        Binding("i", "tab('inside')", "Inside", show=False), Binding("r", "tab('runs')", "Runs", show=False),
+        Binding("v", "tab('draw')", "Draw", show=False),
         Binding("k", "check_gradients", "Check gradients", show=False),
         Binding("o", "time_layers", "Time layers", show=False),
         Binding("s", "start", "Start"), Binding("p", "pause", "Pause"), Binding("x", "stop", "Stop"),
-        Binding("1", "preset('article-mlp')", "Article MLP", show=False),
-        Binding("2", "preset('article-cnn')", "Article CNN", show=False),
-        Binding("3", "preset('mlp')", "MLP", show=False), Binding("4", "preset('cnn')", "CNN", show=False),
+        Binding("1", "preset('article-mlp')", "Article MLP", group=PRESETS_GROUP),
+        Binding("2", "preset('article-cnn')", "Article CNN", group=PRESETS_GROUP),
+        Binding("3", "preset('mlp')", "MLP", group=PRESETS_GROUP),
+        Binding("4", "preset('cnn')", "CNN", group=PRESETS_GROUP),
     ]
+    #: Each tab's label shows the key that opens it.
+    TAB_LABELS = {"build": ("b", "Build"), "train": ("t", "Train"), "confusion": ("c", "Confusion"),
+                  "digits": ("g", "Digits"), "inside": ("i", "Inside"), "runs": ("r", "Runs"), "draw": ("v", "Draw")}
+
+    @classmethod
+    def tab_label(cls, tab: str) -> str:
+        key, name = cls.TAB_LABELS[tab]
+        return f"[b $accent]{key}[/] {name}"
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Start while idle; pause and stop while training: the footer shows only the keys that do something now."""
+        # Textual: False hides the key from the footer (and ignores it), True shows it
+        if action == "start":
+            return not self.training
+        if action in ("pause", "stop"):
+            return self.training
+        if action == "preset":
+            return not self.training  # the stack stays as it is while a run trains on it
+        return True
+
+    def on_worker_state_changed(self, event) -> None:
+        if event.worker.group == "training":
+            self.refresh_bindings()  # start, pause and stop come and go in the footer
 
     def __init__(self, spec: Spec, image_shape: tuple[int, ...]):
         super().__init__()
@@ -77,22 +106,22 @@ class DashboardScreen(Screen):
         yield Header()
         yield Static("", id="data-status")
         with TabbedContent(initial="build"):
-            with TabPane("Build", id="build"), Horizontal():
+            with TabPane(self.tab_label("build"), id="build"), Horizontal():
                 yield LayerList(self.spec.layers, self.image_shape, id="layers")
                 yield HyperparameterForm(self.spec.hyperparameters(), id="form")
-            with TabPane("Train", id="train"):
+            with TabPane(self.tab_label("train"), id="train"):
                 yield TrainView(id="train-view")
-            with TabPane("Confusion", id="confusion"):
+            with TabPane(self.tab_label("confusion"), id="confusion"):
                 yield ConfusionView(id="confusion-view")
-            with TabPane("Digits", id="digits"):
+            with TabPane(self.tab_label("digits"), id="digits"):
                 yield DigitsView(id="digits-view")
-            with TabPane("Inside", id="inside"):
+            with TabPane(self.tab_label("inside"), id="inside"):
                 yield InsideView(id="inside-view")
-            with TabPane("Runs", id="runs"):
+            with TabPane(self.tab_label("runs"), id="runs"):
                 yield RunsView()
-            with TabPane("Draw", id="draw"):
+            with TabPane(self.tab_label("draw"), id="draw"):
                 yield DrawView(self.image_shape[1:])
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(PLOT_INTERVAL, self._redraw_plot)

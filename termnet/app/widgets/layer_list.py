@@ -28,6 +28,9 @@ def trace(stack: list[dict], image_shape: tuple[int, ...]) -> list[LayerShape]:
     return trace_shapes(layers, image_shape)
 
 
+MOVE_GROUP = Binding.Group("Move", compact=True)
+
+
 class LayerList(ListView):
     """The stack of layer descriptions; keys edit it, and ``Changed`` reports every change."""
 
@@ -37,9 +40,9 @@ class LayerList(ListView):
     LayerList > ListItem.misfit Label { color: $error; }
     """
     BINDINGS = [
-        Binding("a", "add", "Add layer"), Binding("e", "edit", "Edit"), Binding("d,delete", "delete", "Delete"),
-        Binding("left_square_bracket,shift+up", "move(-1)", "Move up"),
-        Binding("right_square_bracket,shift+down", "move(1)", "Move down"),
+        Binding("a", "add", "Add"), Binding("e", "edit", "Edit"), Binding("d,delete", "delete", "Delete"),
+        Binding("left_square_bracket,shift+up", "move(-1)", "Move up", group=MOVE_GROUP),
+        Binding("right_square_bracket,shift+down", "move(1)", "Move down", group=MOVE_GROUP),
     ]
 
     @dataclass
