@@ -13,7 +13,8 @@ from textual.widgets import Static
 from ..atomic import atomic_write
 from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
 from ..engine.serialization import ModelFileError, load_model, save_model
-from ..spec import Spec, SpecError, load_spec, spec_from_layers
+from ..presets import fit_preset, stack_line
+from ..spec import PRESETS, Spec, SpecError, load_spec, spec_from_layers
 from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
 from .screens.dashboard import DashboardScreen
 
@@ -37,6 +38,8 @@ class TermnetApp(App):
         super().__init__()
         self.dataset, self.data_name, self.data_dir = dataset, data_name, data_dir
         self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
+        # the preset on screen, refitted to each dataset loaded (the 8x8 digits, then MNIST) until edited
+        self.preset_on_screen: tuple[str, list] | None = (preset, self.initial_spec.layers) if preset else None
         self.saved_network = None  # the network last saved or loaded: quitting with another one asks first
 
     async def action_quit(self) -> None:
@@ -114,7 +117,11 @@ class TermnetApp(App):
         where = "bundled with scikit-learn" if data.name == "digits" else data.description.split(", ")[-1]
         self._status(f"Data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
                      f"{data.image_shape[1]}x{data.image_shape[2]}{note} · {where}")
-        self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
+        preset = self.preset_on_screen
+        if preset and self.dashboard.query_one("#layers").stack == preset[1]:  # a preset, not edited since
+            self.show_preset(preset[0], data.image_shape)
+        else:
+            self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
 
     def on_dataset_failed(self, message: DatasetFailed) -> None:
         self.notify(message.reason, title="No data", severity="error", timeout=15)
@@ -147,13 +154,28 @@ class TermnetApp(App):
     def on_spec_requested(self, message: SpecRequested) -> None:
         self.load_spec_into_dashboard(message.name)
 
+    def show_preset(self, name: str, shape: tuple[int, ...]) -> str:
+        """Show the preset fitted to images of ``shape`` (optional layers left out where maps are too small)
+        and return what was left out ("" if nothing); raises SpecError, saying why, when it cannot fit."""
+        spec, note = fit_preset(name, shape)
+        self.dashboard.show_spec(spec, shape)
+        self.preset_on_screen = (name, spec.layers)
+        return note
+
     def load_spec_into_dashboard(self, name_or_path: str) -> None:
         if self._busy_training():
             return
+        shape = self.dataset.image_shape if self.dataset else self.dashboard.image_shape
         try:
+            if name_or_path in PRESETS:
+                note = self.show_preset(name_or_path, shape)
+                spec = self.dashboard.spec
+                lines = [spec.description, stack_line(spec, shape)] + [note] * bool(note)
+                self.notify("\n".join(lines), title=f"Loaded {spec.name}")
+                return
             spec = load_spec(name_or_path)
-            shape = self.dataset.image_shape if self.dataset else self.dashboard.image_shape
             self.dashboard.show_spec(spec, shape)
+            self.preset_on_screen = None
         except (SpecError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as error:
             # a model file, a spec with a missing size, a broken one: a message, and the stack on screen stays
             self.notify(f"{name_or_path}: {error}", title="Cannot read spec", severity="error", timeout=10)

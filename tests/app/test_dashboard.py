@@ -9,6 +9,7 @@ from textual.widgets import Input, Label
 
 from termnet.app import make_app
 from termnet.app.widgets.layer_list import LayerList
+from termnet.spec import load_spec
 
 from .pilot import SIZE, key, notifications, rendered_text, train, wait_until
 
@@ -98,11 +99,27 @@ async def test_a_bad_learning_rate_is_refused_with_its_message(digits):
         assert app.is_running
 
 
+async def test_the_cnn_preset_fits_the_8x8_digits_and_says_what_it_left_out(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("4")
+        await pilot.pause()
+        layers = app.dashboard.query_one(LayerList)
+        assert not layers.misfits and len(layers.stack) == len(load_spec("cnn").layers) - 1
+        assert "Left out on 8x8 images: the second MaxPool 2x2" in notifications(app)
+        assert "784" not in notifications(app) and "8x8 -> " in notifications(app)
+        await train(pilot)
+        assert app.network is not None
+
+
 async def test_a_misfitting_stack_is_marked_and_cannot_train(digits):
-    app = make_app(dataset=digits, preset="cnn")  # 8x8 digits are too small for two conv + pool stages
+    app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         layers = app.dashboard.query_one(LayerList)
+        layers.set_stack(load_spec("cnn").layers)  # a user's stack is not fitted: two conv + pool stages on 8x8
+        await pilot.pause()
         assert [row.index for row in layers.misfits] == [5]
         await pilot.press("s")
         await pilot.pause()
