@@ -112,11 +112,11 @@ class TermnetApp(App):
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
         self.dataset = message.dataset
         data = message.dataset
-        note = " · D downloads MNIST" if data.name == "digits" else ""
         # the files' descriptions end with where they came from: "from DIR", "from the cache DIR", ...
-        where = "bundled with scikit-learn" if data.name == "digits" else data.description.split(", ")[-1]
-        self._status(f"Data: {data.name}, {len(data.x_train):,} train / {len(data.x_test):,} test images "
-                     f"{data.image_shape[1]}x{data.image_shape[2]}{note} · {where}")
+        where = "bundled · D downloads MNIST" if data.name == "digits" else \
+            data.description.split(", ")[-1]
+        self._status(f"{data.name} · {len(data.x_train):,} train / {len(data.x_test):,} test · "
+                     f"{data.image_shape[1]}x{data.image_shape[2]} · {where}")
         preset = self.preset_on_screen
         if preset and self.dashboard.query_one("#layers").stack == preset[1]:  # a preset, not edited since
             self.show_preset(preset[0], data.image_shape)
@@ -128,7 +128,7 @@ class TermnetApp(App):
         if self.dataset is None:  # nothing at hand yet: fall back on the bundled digits
             self.load_data("digits")
         else:
-            self._status(f"Data: {self.dataset.description} (MNIST download failed)")
+            self._status(f"{self.dataset.description} (MNIST download failed: still on {self.dataset.name})")
 
     def on_download_progress(self, message: DownloadProgress) -> None:
         share = f"{message.done / message.total:.0%}" if message.total else f"{message.done:,} bytes"

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from ...data import Dataset
-from ...display import confusion_table, digit_text, per_class_table, probability_bars
+from ...display import confusion_table, digit_text, downscale, per_class_table, probability_bars
 from ...metrics import Evaluation
 from ..widgets.digit_grid import DigitGrid
 
@@ -53,8 +53,11 @@ class DigitsView(Horizontal):
             return
         i = event.index
         label, predicted = int(data.y_test[i]), int(result.predictions[i])
+        image = data.x_test[i]
+        # two lines of caption, the digit, one line per class: a 28x28 digit is halved when that is too tall
+        factor = 2 if 2 + (image.shape[-2] + 1) // 2 + len(data.class_names) > self.size.height else 1
         self.query_one("#probabilities", Static).update(Group(
             Text(f"Test image {i}\ntrue {data.class_names[label]}, predicted {data.class_names[predicted]}",
                  style="bold green" if label == predicted else "bold red"),
-            digit_text(data.x_test[i], color=event.grid.color),
+            digit_text(downscale(image, factor), color=event.grid.color),
             probability_bars(result.probabilities[i], data.class_names, width=16, true_label=label)))

@@ -40,7 +40,8 @@ class RunsView(Vertical):
 
     def on_mount(self) -> None:
         self.runs: list[Run] = []
-        columns = ("run", "stack", "loss", "optimizer", "lr", "epochs", "batch", "test acc")
+        # what tells runs apart first; the stack, the longest, last (it is cut first at 80 columns)
+        columns = ("run", "test acc", "lr", "epochs", "batch", "optimizer", "loss", "stack")
         self.query_one("#runs-table", DataTable).add_columns(*columns)
 
     def add(self, run: Run) -> None:
@@ -49,8 +50,8 @@ class RunsView(Vertical):
         self.runs.append(run)
         s = run.settings
         self.query_one("#runs-table", DataTable).add_row(
-            run.name, run.stack, s.get("loss", "?"), s.get("optimizer", "?"), f"{s.get('learning_rate', 0):g}",
-            str(len(run.history.get("loss", []))), str(s.get("batch_size", "?")), f"{run.accuracy:.2%}")
+            run.name, f"{run.accuracy:.2%}", f"{s.get('learning_rate', 0):g}", str(len(run.history.get("loss", []))),
+            str(s.get("batch_size", "?")), s.get("optimizer", "?"), s.get("loss", "?"), run.stack)
         self.redraw()
 
     def redraw(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -58,7 +59,7 @@ class TrainView(Vertical):
             minutes, seconds = divmod(int(message.seconds_left), 60)
             # one line whose size never changes: no layout pass, which is most of the UI's cost
             self.say(f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
-                     f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} samples/s · "
+                     f"loss {message.smoothed_loss:.4f} · {message.samples_per_second:,.0f} img/s · "
                      f"{minutes}:{seconds:02d} left", layout=False)
         self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
 
@@ -72,9 +73,10 @@ class TrainView(Vertical):
         table.scroll_end(animate=False)  # follow the newest epoch
 
     def show_health(self, rows: list) -> None:
-        table = Table(title="Training health (latest batch)", expand=True)
-        for column in ("layer", "gradient rms", "dead relu"):
-            table.add_column(column, justify="left" if column == "layer" else "right")
+        table = Table(title="Training health (latest batch)", expand=True, box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("layer", no_wrap=True, overflow="ellipsis")  # one row per layer, however narrow
+        for column in ("gradient rms", "dead relu"):
+            table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
         for row in rows:
             dead = "" if row.dead_share is None else Text(
                 f"{row.dead_share:.0%}", style="bold red" if row.dead_share > 0.5 else "")

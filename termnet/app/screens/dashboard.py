@@ -50,6 +50,8 @@ TRAINING_SWITCH_INTERVAL = 0.05
 
 
 PRESETS_GROUP = Binding.Group("Presets", compact=True)
+#: Below this many columns or rows the tabs cannot show their essentials: the screen asks for a larger window.
+MIN_SIZE = (70, 20)
 
 
 class DashboardScreen(Screen):
@@ -94,6 +96,10 @@ class DashboardScreen(Screen):
         if event.worker.group == "training":
             self.refresh_bindings()  # start, pause and stop come and go in the footer
 
+    # classes the stylesheet lays out by: -narrow (under 110 columns) stacks what sits side by side at -wide
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE[1], "-tall-enough")]
+
     def __init__(self, spec: Spec, image_shape: tuple[int, ...]):
         super().__init__()
         self.spec = spec
@@ -103,7 +109,7 @@ class DashboardScreen(Screen):
         self.evaluation: Evaluation | None = None  # its results on the test set
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="◆")  # a glyph every terminal and browser font has (the default ⭘ is missing in many)
         yield Static("", id="data-status")
         with TabbedContent(initial="build"):
             with TabPane(self.tab_label("build"), id="build"), Horizontal():
@@ -121,7 +127,15 @@ class DashboardScreen(Screen):
                 yield RunsView()
             with TabPane(self.tab_label("draw"), id="draw"):
                 yield DrawView(self.image_shape[1:])
+        yield Static("", id="too-small")
         yield Footer(compact=True)
+
+    def on_resize(self, event) -> None:
+        width, height = event.size
+        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+            self.query_one("#too-small", Static).update(
+                f"This window is {width}x{height}: termnet needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]} "
+                f"(80x24 or more is best).\n\nMake the window larger; training and your work go on meanwhile.")
 
     def on_mount(self) -> None:
         self.set_interval(PLOT_INTERVAL, self._redraw_plot)
@@ -237,7 +251,7 @@ class DashboardScreen(Screen):
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         try:
-            network.fit(x, y, validation_split=validation_split or None, callbacks=[bridge])
+            network.fit(x, y, validation_split=validation_split or 0.0, callbacks=[bridge])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...display import digit_text
+from ...display import digit_text, downscale
 
 
 class DigitGrid(Widget, can_focus=True):
@@ -85,9 +85,15 @@ class DigitGrid(Widget, can_focus=True):
     def watch_only_class(self) -> None:
         self._filter()
 
-    def _cell_size(self) -> tuple[int, int]:
+    def _scale(self) -> int:
+        """1, or 2 when full-size thumbnails would leave fewer than 2x2 on screen (28x28 digits at 80x24)."""
         height, width = self.images.shape[-2:]
-        return width + 2, (height + 1) // 2 + 2  # the digit, a caption line, a gap
+        fits = (self.content_size.width // (width + 2)) * (self.content_size.height // ((height + 1) // 2 + 2))
+        return 2 if fits < 4 and min(height, width) >= 16 else 1
+
+    def _cell_size(self) -> tuple[int, int]:
+        height, width = (-(-size // self._scale()) for size in self.images.shape[-2:])
+        return max(width, 8) + 1, (height + 1) // 2 + 1  # the digit (its caption is 8 wide), a caption line
 
     def _layout(self) -> tuple[int, int]:
         cell_w, cell_h = self._cell_size()
@@ -124,7 +130,7 @@ class DigitGrid(Widget, can_focus=True):
         columns, rows = self._layout()
         per_page = columns * rows
         start = (self.selected // per_page) * per_page
-        grid = Table.grid(padding=(0, 1))
+        grid = Table.grid(padding=(0, 1, 0, 0))
         for _ in range(columns):
             grid.add_column()
         page = self.shown[start:start + per_page]
@@ -136,6 +142,7 @@ class DigitGrid(Widget, can_focus=True):
                                f" {self.confidences[index]:.0%}", style="green" if right else "bold red")
                 if start + row_start + offset == self.selected:
                     caption.stylize("reverse")
-                cells.append(Group(digit_text(self.images[index], color=self.color), caption))
+                image = downscale(self.images[index], self._scale())
+                cells.append(Group(digit_text(image, color=self.color), caption))
             grid.add_row(*cells)
         return grid
