@@ -15,6 +15,7 @@ from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_d
 from ..engine.serialization import ModelFileError, load_model, save_model
 from ..presets import fit_preset, stack_line
 from ..spec import PRESETS, Spec, SpecError, load_spec, spec_from_layers
+from .commands import TermnetCommands
 from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
 from .screens.dashboard import DashboardScreen
 
@@ -26,11 +27,19 @@ class TermnetApp(App):
 
     TITLE = "termnet"
     CSS_PATH = "termnet.tcss"
+    COMMANDS = App.COMMANDS | {TermnetCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "Help"), Binding("q", "quit", "Quit"),
-        Binding("S", "save_model", "Save model", show=False), Binding("L", "load_model", "Load model", show=False),
-        Binding("W", "write_spec", "Write spec", show=False), Binding("R", "read_spec", "Read spec", show=False),
-        Binding("D", "download", "Download MNIST", show=False),
+        Binding("question_mark", "help", "Help", tooltip="Show every key and what each tab shows"),
+        Binding("q", "quit", "Quit", tooltip="Quit (asks first while training runs or the trained network is unsaved)"),
+        Binding("S", "save_model", "Save model", show=False,
+                tooltip="Save the trained network (its weights and settings) to a .termnet file"),
+        Binding("L", "load_model", "Load model", show=False,
+                tooltip="Load a .termnet file: its stack, its weights and its results on the test set"),
+        Binding("W", "write_spec", "Write spec", show=False,
+                tooltip="Write the stack and settings of the Build tab to a spec file (TOML)"),
+        Binding("R", "read_spec", "Read spec", show=False, tooltip="Read a spec file (TOML) into the Build tab"),
+        Binding("D", "download", "Download MNIST", show=False,
+                tooltip="Download MNIST (70,000 digits of 28x28) and train on it instead of the 8x8 digits"),
     ]
 
     def __init__(self, dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,

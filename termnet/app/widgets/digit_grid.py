@@ -15,6 +15,8 @@ from textual.widget import Widget
 
 from ...display import digit_text, downscale
 
+CHOOSE = "Choose a digit: its ten probabilities show beside the grid, and i looks inside the network"
+
 
 class DigitGrid(Widget, can_focus=True):
     """A page of digits; arrows choose one, ``m`` shows mistakes only, 0-9 one true class, ``a`` all."""
@@ -24,11 +26,16 @@ class DigitGrid(Widget, can_focus=True):
     DigitGrid:focus { border: round $accent; }
     """
     BINDINGS = [
-        Binding("left", "move(-1, 0)", "←", show=False), Binding("right", "move(1, 0)", "→", show=False),
-        Binding("up", "move(0, -1)", "↑", show=False), Binding("down", "move(0, 1)", "↓", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False), Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("m", "mistakes", "Mistakes only"), Binding("a", "show_all", "All digits"),
-    ] + [Binding(str(d), f"only({d})", f"Only {d}", show=False) for d in range(10)]
+        Binding("left", "move(-1, 0)", "←", show=False, tooltip=CHOOSE),
+        Binding("right", "move(1, 0)", "→", show=False, tooltip=CHOOSE),
+        Binding("up", "move(0, -1)", "↑", show=False, tooltip=CHOOSE),
+        Binding("down", "move(0, 1)", "↓", show=False, tooltip=CHOOSE),
+        Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Turn the page of digits"),
+        Binding("pagedown", "page(1)", "Page down", show=False, tooltip="Turn the page of digits"),
+        Binding("m", "mistakes", "Mistakes only", tooltip="Show only the digits the network got wrong"),
+        Binding("a", "show_all", "All digits", tooltip="Show every digit again"),
+    ] + [Binding(str(d), f"only({d})", f"Only {d}", show=False, tooltip="Show only the digits of one true class")
+         for d in range(10)]
 
     mistakes_only = reactive(False)
     only_class = reactive(None)

@@ -25,9 +25,12 @@ class DrawingCanvas(Widget, can_focus=True):
     DrawingCanvas:focus { border: round $accent; }
     """
     BINDINGS = [
-        Binding("up", "move(0, -1)", "↑", show=False), Binding("down", "move(0, 1)", "↓", show=False),
-        Binding("left", "move(-1, 0)", "←", show=False), Binding("right", "move(1, 0)", "→", show=False),
-        Binding("space", "pen", "Pen up/down"), Binding("backspace", "clear", "Clear"),
+        Binding("up", "move(0, -1)", "↑", show=False, tooltip="Move the pen"),
+        Binding("down", "move(0, 1)", "↓", show=False, tooltip="Move the pen"),
+        Binding("left", "move(-1, 0)", "←", show=False, tooltip="Move the pen"),
+        Binding("right", "move(1, 0)", "→", show=False, tooltip="Move the pen"),
+        Binding("space", "pen", "Pen up/down", tooltip="Lower or lift the pen: moving it while down draws"),
+        Binding("backspace", "clear", "Clear", tooltip="Clear the canvas"),
     ]
 
     @dataclass

@@ -40,9 +40,13 @@ class LayerList(ListView):
     LayerList > ListItem.misfit Label { color: $error; }
     """
     BINDINGS = [
-        Binding("a", "add", "Add"), Binding("e", "edit", "Edit"), Binding("d,delete", "delete", "Delete"),
-        Binding("left_square_bracket,shift+up", "move(-1)", "Move up", group=MOVE_GROUP),
-        Binding("right_square_bracket,shift+down", "move(1)", "Move down", group=MOVE_GROUP),
+        Binding("a", "add", "Add", tooltip="Add a layer after the chosen one"),
+        Binding("e", "edit", "Edit", tooltip="Edit the chosen layer (enter does too)"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete the chosen layer"),
+        Binding("left_square_bracket,shift+up", "move(-1)", "Move up", group=MOVE_GROUP,
+                tooltip="Move the chosen layer up or down"),
+        Binding("right_square_bracket,shift+down", "move(1)", "Move down", group=MOVE_GROUP,
+                tooltip="Move the chosen layer up or down"),
     ]
 
     @dataclass
