@@ -8,7 +8,6 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Static
 
 from ..atomic import atomic_write
 from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
@@ -103,7 +102,8 @@ class TermnetApp(App):
             self.load_data(default_dataset(self.data_name, self.data_dir), explicit=bool(self.data_name))
 
     def _status(self, text: str) -> None:
-        self.dashboard.query_one("#data-status", Static).update(text)
+        """The data on hand (or its loading) beside the title in the header: ``termnet — digits · ...``."""
+        self.dashboard.sub_title = text
 
     # -- data ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="data", description="loading data", exit_on_error=False)
@@ -122,9 +122,8 @@ class TermnetApp(App):
         self.dataset = message.dataset
         data = message.dataset
         # the files' descriptions end with where they came from: "from DIR", "from the cache DIR", ...
-        where = "bundled · D downloads MNIST" if data.name == "digits" else \
-            data.description.split(", ")[-1]
-        self._status(f"{data.name} · {len(data.x_train):,} train / {len(data.x_test):,} test · "
+        where = "D downloads MNIST" if data.name == "digits" else data.description.split(", ")[-1]
+        self._status(f"{data.name} · {len(data.x_train):,} train · {len(data.x_test):,} test · "
                      f"{data.image_shape[1]}x{data.image_shape[2]} · {where}")
         preset = self.preset_on_screen
         if preset and self.dashboard.query_one("#layers").stack == preset[1]:  # a preset, not edited since

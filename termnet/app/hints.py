@@ -4,19 +4,21 @@ the help screen, the command palette and the tabs themselves."""
 from __future__ import annotations
 
 #: What each tab shows, keyed by the tab's id (DashboardScreen.TAB_LABELS).
-TAB_HINTS = {
-    "build": "The layers from input to output, each with its output shape and parameters; the settings beside them",
-    "train": "The loss epoch by epoch (falling means learning), one row per epoch, and each layer's gradient health",
+TAB_HINTS = {  # each fits the one line under the tabs at 80 columns (HINT_WIDTH)
+    "build": "Layers from input to output, their shapes and parameters; the settings beside",
+    "train": "The loss falling as it learns, a row per epoch, each layer's gradient health",
     "confusion": "Rows: the true digit; columns: what the network said; the diagonal is right",
-    "digits": "Every test digit with the network's guess; the chosen one's ten probabilities beside the grid",
-    "inside": "What the network does with one digit, layer by layer: activations, filters, feature maps, weights",
-    "runs": "Every run of this session side by side: its settings, its test accuracy and its loss curve",
-    "draw": "Draw a digit with the arrows and space (or the mouse): the network classifies it as you draw",
+    "digits": "Each test digit with the network's guess; arrows choose one, m shows mistakes",
+    "inside": "One digit through the network, layer by layer: activations, weights, filters",
+    "runs": "Every run of this session: its settings, test accuracy and loss curve",
+    "draw": "Draw with the arrows and space (or the mouse): the network guesses as you draw",
 }
+#: The hint line's width at 80 columns (one cell of padding each side).
+HINT_WIDTH = 78
 
 # the datasets as a sentence names them; any other name is written as it is
 DATA_IN_A_SENTENCE = {"digits": "the 8x8 digits", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
-                      "idx": "your IDX files"}
+                      "idx": "your IDX data"}
 
 
 def first_steps(preset: str | None, data: str | None) -> str:
@@ -29,5 +31,5 @@ def first_steps(preset: str | None, data: str | None) -> str:
     """
     on = DATA_IN_A_SENTENCE.get(data, data) if data else "the data"
     if not preset:
-        return f"Press 1-4 to load a preset or a to add a layer, then s to train it on {on}; ? shows every key"
-    return f"Press s to train the {preset} on {on}, 1-4 load presets, ? shows every key"
+        return f"1-4 load a preset or a adds a layer, then s trains on {on} · ? keys"
+    return f"Press s to train the {preset} on {on} · 1-4 presets · ? keys"

@@ -61,12 +61,14 @@ async def test_the_stack_cannot_change_while_training(digits, tmp_path):
         await key(app, "s")
         await wait_until(lambda: app.dashboard.training)
         await key(app, "b")
+        # a loaded machine can take a while to handle a key while training: wait for it, not a fixed time
+        await wait_until(lambda: app.focused is app.dashboard.query_one("#layers"))
         for name in ("d", "right_square_bracket", "left_square_bracket", "3", "a", "e"):
             await key(app, name)
         app.load_spec_into_dashboard(str(spec))
         await key(app, "R")
+        await wait_until(lambda: "cannot change while training" in notifications(app))
         assert stack_of(app) == before and len(app.screen_stack) == 1
-        assert "cannot change while training" in notifications(app)
         await key(app, "x")
         await app.workers.wait_for_complete()
 

@@ -3,7 +3,7 @@
 from textual.binding import Binding
 
 from termnet.app import TermnetApp, make_app
-from termnet.app.hints import TAB_HINTS, first_steps
+from termnet.app.hints import HINT_WIDTH, TAB_HINTS, first_steps
 from termnet.app.screens.dashboard import DashboardScreen
 from termnet.app.screens.help import HelpScreen
 from termnet.app.widgets.digit_grid import DigitGrid
@@ -66,9 +66,16 @@ async def test_escape_and_question_mark_close_the_help(digits):
 
 def test_the_first_steps_name_keys_that_do_what_they_say():
     line = first_steps("MLP", "digits")
-    assert line == "Press s to train the MLP on the 8x8 digits, 1-4 load presets, ? shows every key"
+    assert line.startswith("Press s to train the MLP on the 8x8 digits") and "1-4" in line and "? keys" in line
     keys = {binding.key: binding.action for owner in (TermnetApp, DashboardScreen) for binding in owner.BINDINGS}
     assert keys["s"] == "start" and keys["question_mark"] == "help"
     assert all(keys[str(n)].startswith("preset(") for n in range(1, 5))
-    assert "a to add a layer" in first_steps(None, None) and "the data" in first_steps("", None)
+    assert "a adds a layer" in first_steps(None, None) and "the data" in first_steps("", None)
     assert "a" in {binding.key for binding in LayerList.BINDINGS}
+
+
+def test_every_hint_fits_the_hint_line_at_80_columns():
+    lines = list(TAB_HINTS.values()) + [first_steps(preset, data) for preset in ("Article MLP", "Article CNN", "")
+                                        for data in ("digits", "fashion-mnist", "idx", None)]
+    too_long = [line for line in lines if len(line) > HINT_WIDTH]
+    assert not too_long

@@ -66,12 +66,22 @@ def histogram(values: np.ndarray, bins: int = 16) -> str:
 class InsideView(VerticalScroll):
     """Scrollable sections; ``show`` draws them for a network and one image."""
 
-    DEFAULT_CSS = "InsideView { height: 1fr; } InsideView > Static { margin-bottom: 1; }"
+    DEFAULT_CSS = """
+    InsideView { height: 1fr; }
+    InsideView > Static { margin-bottom: 1; }
+    InsideView > .-empty { display: none; }
+    """
+
+    def _fill(self, selector: str, content) -> None:
+        static = self.query_one(selector, Static)
+        static.remove_class("-empty")
+        static.update(content)
 
     def compose(self):
         yield Static("Train a network (s), then choose a digit (g) or draw one (v) to look inside.", id="inside-title")
-        yield Static("", id="gradient-check")
-        yield Static("", id="layer-timing")
+        # hidden until k or o fills them: empty, they would push the activations down a few lines
+        yield Static("", id="gradient-check", classes="-empty")
+        yield Static("", id="layer-timing", classes="-empty")
         yield Static("", id="inside-images")
 
     def show(self, network: Network, image: np.ndarray, caption: str, color: bool = True) -> None:
@@ -116,7 +126,7 @@ class InsideView(VerticalScroll):
 
     # -- the checks this view runs, each in its own labelled worker ---------------------------------
     def check_gradients(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
-        self.query_one("#gradient-check", Static).update("Checking gradients…")
+        self._fill("#gradient-check", "Checking gradients…")
         self._check_gradients(network, x, y)
 
     @work(thread=True, exclusive=True, group="gradient-check", description="gradient check", exit_on_error=False)
@@ -132,7 +142,7 @@ class InsideView(VerticalScroll):
         self.show_gradient_check(message.rows, message.error)
 
     def time_layers(self, network: Network, x: np.ndarray, y: np.ndarray) -> None:
-        self.query_one("#layer-timing", Static).update("Timing each layer…")
+        self._fill("#layer-timing", "Timing each layer…")
         self._time_layers(network, x, y)
 
     @work(thread=True, exclusive=True, group="layer-timing", description="layer timing", exit_on_error=False)
@@ -149,7 +159,7 @@ class InsideView(VerticalScroll):
 
     def show_gradient_check(self, rows, error: str | None) -> None:
         if error:
-            self.query_one("#gradient-check", Static).update(Text(error, style="bold red"))
+            self._fill("#gradient-check", Text(error, style="bold red"))
             return
         table = Table(title="Gradient check: analytic against finite differences (float64, 4 samples)",
                       caption=f"correct below {TOLERANCE:.0e}; below {NOISE_FLOOR:.0e} the difference is "
@@ -159,11 +169,11 @@ class InsideView(VerticalScroll):
         for row in rows:
             table.add_row(f"{row.layer_index} {row.layer}", row.param, f"{row.size:,}",
                           gradient_error_text(row.relative_error))
-        self.query_one("#gradient-check", Static).update(table)
+        self._fill("#gradient-check", table)
 
     def show_timing(self, rows, batch_size: int, error: str | None) -> None:
         if error:
-            self.query_one("#layer-timing", Static).update(Text(error, style="bold red"))
+            self._fill("#layer-timing", Text(error, style="bold red"))
             return
         total = sum(r.forward_ms + r.backward_ms for r in rows) or 1.0
         table = Table(title=f"Time per layer for a batch of {batch_size} (median of 5)")
@@ -173,4 +183,4 @@ class InsideView(VerticalScroll):
             share = (row.forward_ms + row.backward_ms) / total
             table.add_row(f"{row.index} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
                           f"{'█' * round(share * 20)}{'·' * (20 - round(share * 20))} {share:4.0%}")
-        self.query_one("#layer-timing", Static).update(table)
+        self._fill("#layer-timing", table)

@@ -22,6 +22,7 @@ from ...engine import TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
 from ...spec import Spec
+from ..hints import TAB_HINTS, first_steps
 from ..messages import (
     BatchProgress,
     DataRequested,
@@ -114,7 +115,7 @@ class DashboardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")  # a glyph every terminal and browser font has (the default ⭘ is missing in many)
-        yield Static("", id="data-status")
+        yield Static("", id="hint")  # what to do first, then what the tab on screen shows
         with TabbedContent(initial="build"):
             with TabPane(self.tab_label("build"), id="build"), Horizontal():
                 yield LayerList(self.spec.layers, self.image_shape, id="layers")
@@ -155,6 +156,28 @@ class DashboardScreen(Screen):
     FOCUS_IN_TAB = {"build": "#layers", "train": "#epochs", "confusion": "#confusion-view", "digits": "#grid",
                     "inside": "#inside-view", "runs": "#runs-table", "draw": "#canvas"}
 
+    def show_hint(self) -> None:
+        """The line under the header: what to press first on a fresh Build tab, else what this tab shows."""
+        tab = self.query_one(TabbedContent).active or "build"
+        if tab == "build" and self.network is None:
+            shown = self.stack_display_name() if self.query_one(LayerList).stack else None
+            data = self.app.dataset.name if self.app.dataset is not None else None
+            text = first_steps(shown, data)
+        else:
+            text = TAB_HINTS[tab]
+        self.query_one("#hint", Static).update(text)
+
+    def stack_display_name(self) -> str:
+        """The stack as people call it: a preset's key description ("MLP"), else the spec's name."""
+        for binding in self.BINDINGS:
+            if binding.action == f"preset('{self.spec.name}')":
+                return binding.description
+        return self.spec.name
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self) -> None:
+        self.show_hint()
+
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self.query_one(self.FOCUS_IN_TAB[tab]).focus()
@@ -181,6 +204,7 @@ class DashboardScreen(Screen):
         self.spec, self.image_shape = spec, image_shape
         self.query_one(LayerList).set_stack(spec.layers, image_shape)
         self.query_one(HyperparameterForm).set_values(spec.hyperparameters())
+        self.show_hint()
 
     def current_spec(self) -> tuple[Spec | None, dict, list[str]]:
         """The stack and settings on screen, and every reason they cannot be trained yet."""
@@ -314,6 +338,7 @@ class DashboardScreen(Screen):
         """Make ``network`` the one on screen, with its test-set results in the Confusion and Digits tabs."""
         data = self.app.dataset
         self.network = network
+        self.show_hint()
         self.evaluation = result = evaluate(probabilities, data.y_test, data.num_classes)
         self.query_one(ConfusionView).show(result, data)
         self.query_one(DigitsView).show(result, data, self.app.shows_grey)
