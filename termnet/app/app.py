@@ -179,32 +179,43 @@ class TermnetApp(App):
                 note = self.show_preset(name_or_path, shape)
                 spec = self.dashboard.spec
                 lines = [spec.description, stack_line(spec, shape)] + [note] * bool(note)
-                self.notify("\n".join(lines), title=f"Loaded {spec.name}")
+                self.notify("\n".join(lines), title=f"Loaded {spec.name}", markup=False)
                 return
             spec = load_spec(name_or_path)
             self.dashboard.show_spec(spec, shape)
             self.preset_on_screen = None
         except (SpecError, ValueError, OSError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as error:
             # a model file, a spec with a missing size, a broken one: a message, and the stack on screen stays
-            self.notify(f"{name_or_path}: {error}", title="Cannot read spec", severity="error", timeout=10)
+            self.notify(f"{name_or_path}: {error}", title="Cannot read spec", severity="error", timeout=10,
+                        markup=False)  # a path may hold "[...]", which markup would eat or choke on
             return
-        self.notify(spec.description or spec.name, title=f"Loaded {spec.name}")
+        self.notify(f"Read {name_or_path}: {spec.description or spec.name}", title=f"Loaded {spec.name}",
+                    markup=False)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
 
-    def _ask(self, title: str, default: str, then) -> None:
-        from .screens.path_prompt import PathPromptScreen
+    picker_folder: Path | None = None  # the folder of the last file chosen: the next file dialog opens there
 
-        self.push_screen(PathPromptScreen(title, default), lambda path: path and then(path))
+    def _ask(self, title: str, default: str, then, saving: bool) -> None:
+        """Open the file dialog on the last folder used (else the current one); ``then(full path)`` if chosen."""
+        from .screens.file_picker import FilePickerScreen
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.picker_folder = Path(path).parent
+                then(path)
+
+        folder = self.picker_folder if self.picker_folder and self.picker_folder.is_dir() else None
+        self.push_screen(FilePickerScreen(title, default, folder, saving), chosen)
 
     def action_save_model(self) -> None:
         if self.network is None:
             self.notify("Train or load a model first", severity="warning")
             return
-        self._ask("Save the model to:", "model.termnet", self._save_model)
+        self._ask("Save the model to a .termnet file", "model.termnet", self._save_model, saving=True)
 
     def _writable(self, path: str, then) -> None:
         """Call ``then(full path)`` once ``path`` is known to be a file in an existing folder, asking first
@@ -213,10 +224,11 @@ class TermnetApp(App):
 
         target = Path(path).expanduser().absolute()
         if target.is_dir():
-            self.notify(f"{target} is a folder: give a file name", title="Not written", severity="error", timeout=10)
+            self.notify(f"{target} is a folder: give a file name", title="Not written", severity="error", timeout=10,
+                        markup=False)
         elif not target.parent.is_dir():
             self.notify(f"The folder {target.parent} does not exist: create it first, or choose another",
-                        title="Not written", severity="error", timeout=10)
+                        title="Not written", severity="error", timeout=10, markup=False)
         elif target.exists() or target.is_symlink():
             self.push_screen(ConfirmScreen(f"{target} exists: overwrite it? y/n"),
                              lambda yes: yes and then(str(target)))
@@ -233,40 +245,45 @@ class TermnetApp(App):
         try:
             save_model(network, path, metadata)
         except (OSError, ValueError) as error:
-            self.notify(f"{path}: {error}", title="Not saved", severity="error", timeout=10)
+            self.notify(f"{path}: {error}", title="Not saved", severity="error", timeout=10, markup=False)
             return
         self.saved_network = network
-        self.notify(f"Saved {path}")
+        self.notify(f"Saved {path}", markup=False)
 
     def action_load_model(self) -> None:
         if not self._busy_training():
-            self._ask("Load a model from:", "model.termnet", self._load_model)
+            self._ask("Load a model from a .termnet file", "model.termnet", self._load_model, saving=False)
 
     def _load_model(self, path: str) -> None:
         if self._busy_training():
             return
+        path = Path(path).expanduser().absolute()  # every message names the file in full
+        if path.is_dir():
+            self.notify(f"{path} is a folder: choose a model file", title="Cannot load model", severity="error",
+                        timeout=10, markup=False)
+            return
         try:
             network, metadata = load_model(path)
         except (ModelFileError, ValueError, OSError) as error:
-            self.notify(str(error), title="Cannot load model", severity="error", timeout=10)
+            self.notify(str(error), title="Cannot load model", severity="error", timeout=10, markup=False)
             return
         if self.dataset is None or tuple(network.input_shape) != self.dataset.image_shape:
             have = self.dataset.image_shape if self.dataset else "nothing loaded"
             self.notify(f"{path} takes images of shape {tuple(network.input_shape)}; the data has {have}",
-                        title="Cannot use this model here", severity="error", timeout=10)
+                        title="Cannot use this model here", severity="error", timeout=10, markup=False)
             return
         training = {"learning_rate": network.learning_rate, "epochs": network.epochs,
                     "batch_size": network.batch_size, "optimizer": network.optimizer.name,
                     "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant",
                     "validation_split": network.validation_split or 0.0}
-        self.dashboard.show_spec(spec_from_layers(Path(path).stem, network.layers, training), self.dataset.image_shape)
+        self.dashboard.show_spec(spec_from_layers(path.stem, network.layers, training), self.dataset.image_shape)
         result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
-        self.dashboard.record_run(network, result.accuracy, name=Path(path).name)
+        self.dashboard.record_run(network, result.accuracy, name=path.name)
         self.saved_network = network  # it is in a file already: quitting loses nothing
-        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c, g and r")
+        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c, g and r", markup=False)
 
     def action_write_spec(self) -> None:
-        self._ask("Write the spec (TOML) to:", "spec.toml", self._write_spec)
+        self._ask("Write the spec to a .toml file", "spec.toml", self._write_spec, saving=True)
 
     def _write_spec(self, path: str) -> None:
         self._writable(path, self._write_spec_to)
@@ -279,14 +296,22 @@ class TermnetApp(App):
         try:
             atomic_write(path, spec.to_toml())
         except OSError as error:
-            self.notify(f"{path}: {error}", title="Not written", severity="error", timeout=10)
+            self.notify(f"{path}: {error}", title="Not written", severity="error", timeout=10, markup=False)
             return
-        self.notify(f"Wrote {path}")
+        self.notify(f"Wrote {path}", markup=False)
 
     def action_read_spec(self) -> None:
         if self._busy_training():
             return
-        self._ask("Read a spec (TOML) from:", "spec.toml", self.load_spec_into_dashboard)
+        self._ask("Read a spec from a .toml file", "spec.toml", self._read_spec, saving=False)
+
+    def _read_spec(self, path: str) -> None:
+        path = Path(path).expanduser().absolute()
+        if path.is_dir():
+            self.notify(f"{path} is a folder: choose a spec file", title="Cannot read spec", severity="error",
+                        timeout=10, markup=False)
+        else:
+            self.load_spec_into_dashboard(str(path))
 
 
 def make_app(dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,
