@@ -20,7 +20,8 @@ from benchmarks.common import mnist_dir  # noqa: E402
 from termnet.app import make_app  # noqa: E402
 from termnet.data import load_dataset  # noqa: E402
 
-SIZE = (120, 40)
+#: Each screenshot at a roomy size, and at the 80x24 the README promises (named ``*-80x24.svg``).
+SIZES = {(120, 40): "", (80, 24): "-80x24"}
 
 
 async def wait_for(pilot, condition, timeout=120.0):
@@ -31,13 +32,17 @@ async def wait_for(pilot, condition, timeout=120.0):
     raise TimeoutError("the app did not get there in time")
 
 
-async def shoot(data, out: Path, preset_key: str) -> None:
+async def shoot(data, out: Path, preset_key: str, size: tuple[int, int], suffix: str) -> None:
     app = make_app(dataset=data)
-    async with app.run_test(size=SIZE) as pilot:
+
+    def save(name: str) -> None:
+        app.save_screenshot(str(out / f"{name}{suffix}.svg"))
+
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await pilot.press(preset_key)
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "build.svg"))
+        save("build")
         epochs = app.dashboard.query_one("#epochs")
         await pilot.press("s")
         await wait_for(pilot, lambda: epochs.row_count >= 2)
@@ -45,31 +50,31 @@ async def shoot(data, out: Path, preset_key: str) -> None:
         await pilot.pause(0.6)
         app.dashboard.query_one("#plot").redraw()
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "training.svg"))
+        save("training")
         await pilot.press("p")
         await wait_for(pilot, lambda: app.evaluation is not None)
         await pilot.pause(0.5)
         await pilot.press("c")
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "confusion.svg"))
+        save("confusion")
         await pilot.press("g")
         await pilot.press("m")
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "digits.svg"))
+        save("digits")
         await pilot.press("i", "k")
         await app.workers.wait_for_complete()
         await pilot.press("o")
         await app.workers.wait_for_complete()
         await pilot.pause(0.5)
-        app.save_screenshot(str(out / "inside.svg"))
+        save("inside")
         app.dashboard.query_one("#inside-view").scroll_end(animate=False)
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "inside-maps.svg"))
+        save("inside-maps")
         # a 7, by keys: across the top, then down and to the left
         await pilot.press("v", *["up"] * 6, *["left"] * 6, "space", *["right"] * 11)
         await pilot.press(*[k for _ in range(9) for k in ("down", "down", "left")], "space")
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "draw.svg"))
+        save("draw")
         await pilot.press("1")  # the classic tutorial's network, for the comparison
         await pilot.press("s")
         await wait_for(pilot, lambda: len(app.dashboard.query_one("RunsView").runs) >= 2, timeout=300)
@@ -77,10 +82,10 @@ async def shoot(data, out: Path, preset_key: str) -> None:
         app.clear_notifications()
         await pilot.press("r")
         await pilot.pause(0.5)
-        app.save_screenshot(str(out / "runs.svg"))
+        save("runs")
         await pilot.press("question_mark")
         await pilot.pause(0.3)
-        app.save_screenshot(str(out / "help.svg"))
+        save("help")
 
 
 def main() -> None:
@@ -91,7 +96,8 @@ def main() -> None:
     data = load_dataset("mnist", data_dir=folder) if folder else load_dataset("digits")
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    asyncio.run(shoot(data, out, "4" if folder else "3"))
+    for size, suffix in SIZES.items():
+        asyncio.run(shoot(data, out, "4" if folder else "3", size, suffix))
     print(f"screenshots of the app on {data.name} written to {out}")
 
 

@@ -4,9 +4,15 @@ Deterministic: seeded training on fixed data, fixed terminal sizes, no cursor bl
 cleared. The Train tab shows wall-clock timings, so it is covered by the pilot tests instead.
 """
 
+import pytest
+
 from termnet.app import make_app
+from termnet.spec import load_spec
 
 from .pilot import train
+
+#: Every tab at the size the README promises and at a roomy one.
+SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 
 
 async def trained(pilot):
@@ -15,52 +21,66 @@ async def trained(pilot):
     await pilot.pause()
 
 
-def test_build_tab(snap_compare, digits):
-    """A learner opens termnet: the MLP preset's layers, shapes, parameters and its training settings."""
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), terminal_size=(120, 40))
-
-
-def test_build_tab_at_80x24(snap_compare, digits):
-    """The same in the smallest terminal termnet supports."""
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), terminal_size=(80, 24))
+@SIZES
+def test_build_tab(snap_compare, digits, size):
+    """A learner opens termnet: the MLP preset's layers, shapes, parameters and its training settings, and
+    the line saying what to press first."""
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), terminal_size=size)
 
 
 def test_misfitting_stack(snap_compare, digits):
-    """The small CNN is too deep for 8x8 digits: the offending row says why."""
-    assert snap_compare(make_app(dataset=digits, preset="cnn"), terminal_size=(120, 40))
+    """A stack of the user's that is too deep for 8x8 digits (the cnn preset unfitted): the row says why."""
+
+    async def run_before(pilot):
+        await pilot.pause()
+        pilot.app.dashboard.query_one("#layers").set_stack(load_spec("cnn").layers)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
 
 
-def test_add_layer_form(snap_compare, digits):
+def test_too_small_a_window(snap_compare, digits):
+    """At 60x18 the tabs cannot show their essentials: termnet asks for a larger window."""
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), terminal_size=(60, 18))
+
+
+@SIZES
+def test_add_layer_form(snap_compare, digits, size):
     """Pressing a opens the layer form."""
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["a"], terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["a"], terminal_size=size)
 
 
-def test_help(snap_compare, digits):
+@SIZES
+def test_help(snap_compare, digits, size):
     """? lists every key."""
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["question_mark"], terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["question_mark"], terminal_size=size)
 
 
-def test_confusion_after_training(snap_compare, digits):
+@SIZES
+def test_confusion_after_training(snap_compare, digits, size):
     """After training: the test-set confusion matrix and per-class precision and recall."""
 
     async def run_before(pilot):
         await trained(pilot)
         await pilot.press("c")
 
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
 
 
-def test_digit_mistakes_after_training(snap_compare, digits):
+@SIZES
+def test_digit_mistakes_after_training(snap_compare, digits, size):
     """After training: the misclassified test digits, the first one's probabilities beside them."""
 
     async def run_before(pilot):
         await trained(pilot)
         await pilot.press("g", "m")
 
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
 
 
-def test_inside_view_with_gradient_check(snap_compare, digits):
+@SIZES
+def test_inside_view_with_gradient_check(snap_compare, digits, size):
     """After training: the gradient check of the stack, then activations and what each unit looks for."""
 
     async def run_before(pilot):
@@ -69,10 +89,11 @@ def test_inside_view_with_gradient_check(snap_compare, digits):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
 
 
-def test_runs_view(snap_compare, digits):
+@SIZES
+def test_runs_view(snap_compare, digits, size):
     """Two runs side by side: their settings, accuracy and loss curves."""
 
     async def run_before(pilot):
@@ -83,10 +104,11 @@ def test_runs_view(snap_compare, digits):
         await pilot.press("r")
         await pilot.pause()
 
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
 
 
-def test_draw_view(snap_compare, digits):
+@SIZES
+def test_draw_view(snap_compare, digits, size):
     """A stroke drawn by keys, what the network sees, and its probabilities."""
 
     async def run_before(pilot):
@@ -94,4 +116,4 @@ def test_draw_view(snap_compare, digits):
         await pilot.press("v", "space", "up", "up", "up", "right", "right")
         await pilot.pause()
 
-    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=(120, 40))
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
