@@ -25,18 +25,19 @@ for the data loaded. Accuracy figures are written ``on MNIST: 97% in 5 epochs``.
 from __future__ import annotations
 
 import difflib
-import math
-import numbers
 import reprlib
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .engine import INITIALIZERS, OPTIMIZERS, SCHEDULES, Network, get_loss, trace_shapes
+from .engine import Network, trace_shapes
 from .engine.layer import Layer
 from .engine.memory import TooLargeError, memory_problem
 from .engine.registry import LAYER_TYPES, layer_class, layer_type
+from .settings import DEFAULTS as SETTING_DEFAULTS
+from .settings import SETTINGS
+from .settings import problem as setting_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,12 +46,8 @@ else:  # pragma: no cover
 
 PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn")
 
-TRAINING_DEFAULTS = {
-    "learning_rate": 0.1, "epochs": 10, "batch_size": 32, "optimizer": "sgd", "schedule": "constant",
-    "loss": "mse", "seed": 0, "init": "auto", "train_size": 0,
-    # the share of the training images held out to validate each epoch; the test set is kept for the end
-    "validation_split": 0.1,
-}
+#: Each training setting's default, from the one table of settings (termnet/settings.py).
+TRAINING_DEFAULTS = dict(SETTING_DEFAULTS)
 NETWORK_KEYS = ("learning_rate", "epochs", "batch_size", "optimizer", "init", "seed")
 #: What a spec holds at its top level.
 TOP_LEVEL_KEYS = ("name", "description", "training", "layers")
@@ -85,7 +82,9 @@ class Spec:
         """Training settings: the spec's, over the defaults, under non-None ``overrides``."""
         merged = {**TRAINING_DEFAULTS, **self.training}
         merged.update({k: v for k, v in overrides.items() if v is not None})
-        return merged
+        # a choice as its registry names it: a spec's "Cosine" or "crossentropy" is accepted, and the engine
+        # and the form's lists know only "cosine" and "cross_entropy"
+        return {k: SETTINGS[k].canonical(v) if k in SETTINGS else v for k, v in merged.items()}
 
     def build_layers(self, input_shape: tuple[int, ...]) -> list[Layer]:
         """Fresh layers for one sample of ``input_shape``; arguments left out that a layer can infer
@@ -162,57 +161,13 @@ def _shown(value) -> str:
     return reprlib.repr(value)
 
 
-def _whole(value, minimum: int) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        return f"must be a whole number, {minimum} or more"
-    return None
-
-
-def _choice(value, choices) -> str | None:
-    if not isinstance(value, str) or value.lower() not in choices:
-        return f"must be one of {', '.join(choices)}"
-    return None
-
-
-def _loss_problem(value) -> str | None:
-    try:
-        get_loss(value if isinstance(value, str) else None)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
-def _rate_problem(value) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        return "must be a number above 0"
-    return None
-
-
-def _share_problem(value) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:  # NaN fails too
-        return "must be a number from 0 up to (not including) 1"
-    return None
-
-
 #: Each training setting's check: the reason a value does not suit it, or None.
-TRAINING_CHECKS = {
-    "learning_rate": _rate_problem,
-    "epochs": lambda v: _whole(v, 1),
-    "batch_size": lambda v: _whole(v, 1),
-    "optimizer": lambda v: _choice(v, tuple(OPTIMIZERS)),
-    "schedule": lambda v: None if v is None else _choice(v, SCHEDULES),
-    "loss": _loss_problem,
-    "seed": lambda v: None if v is None else _whole(v, 0),
-    "init": lambda v: _choice(v, INITIALIZERS),
-    "train_size": lambda v: _whole(v, 0),
-    "validation_split": _share_problem,
-}
+TRAINING_CHECKS = {name: setting.problem for name, setting in SETTINGS.items()}
 
 
 def training_problem(key: str, value) -> str | None:
     """Why ``value`` does not suit the training setting ``key`` (its type and range), or None."""
-    check = TRAINING_CHECKS.get(key)
-    return check(value) if check else None
+    return setting_problem(key, value)
 
 
 def _nesting(data) -> int:

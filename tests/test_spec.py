@@ -136,11 +136,23 @@ def test_layers_missing_a_size_or_using_another_library_s_word(text, message):
     ("optimizer = 'nope'", "optimizer = 'nope'"), ("schedule = 'linear'", "schedule = 'linear'"),
     ("loss = 3", "loss = 3"), ("init = 'zeros'", "init = 'zeros'"), ("train_size = -5", "train_size = -5"),
     ("validation_split = 1.0", "validation_split = 1.0"), ("optimizer = ['adam']", "optimizer = \\['adam'\\]"),
+    ("validation_split = 0.95", "validation_split = 0.95"),  # at most 0.9: the form's rule, now everywhere
 ])
 def test_wrong_typed_training_values_name_the_key_and_value(setting, shown):
     text = f"[training]\n{setting}\n[[layers]]\ntype = 'Flatten'"
     with pytest.raises(SpecError, match=f"^bad.toml: \\[training\\] {shown}: "):
         parse_spec(text, "bad.toml")
+
+
+def test_a_choice_in_any_case_or_by_another_name_is_built_as_its_registry_names_it():
+    spec = parse_spec("[training]\noptimizer = 'Adam'\nschedule = 'Cosine'\ninit = 'HE'\nloss = 'crossentropy'\n"
+                      "[[layers]]\ntype = 'Flatten'\n[[layers]]\ntype = 'FC'\noutput_size = 10\n", "cased.toml")
+    params = spec.hyperparameters()
+    assert (params["optimizer"], params["schedule"], params["init"], params["loss"]) == (
+        "adam", "cosine", "he", "cross_entropy")
+    network = spec.build((1, 8, 8))  # the engine knows only the registry's names: "Cosine" used to fail here
+    assert (network.optimizer.name, network.schedule, network.init, network.loss.name) == (
+        "adam", "cosine", "he", "cross_entropy")
 
 
 def test_overrides_are_checked_like_the_spec():

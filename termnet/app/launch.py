@@ -22,6 +22,22 @@ def serve_app(args) -> int:
         from textual_serve.server import Server
     except ImportError:
         raise ValueError("termnet serve needs textual-serve: pip install textual-serve") from None
+    import errno
+    import socket
+
+    # Bind host:port as the server will (address reuse on, as asyncio's servers set it on Unix) and close it at
+    # once: a busy port is refused in one line before "Serving ..." rather than by a traceback after it.
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            if sys.platform != "win32":
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as error:  # socket.gaierror (an unknown host) is an OSError
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            raise ValueError(f"port {args.port} on {args.host} is in use: choose another with --port") from None
+        raise ValueError(f"cannot serve on {args.host} port {args.port}: {getattr(error, 'strerror', None) or error}"
+                         f" (check --host and --port)") from None
     command = [sys.executable, "-m", "termnet"]
     if args.data:
         command += ["--data", args.data]
@@ -30,3 +46,4 @@ def serve_app(args) -> int:
     print(f"Serving the termnet dashboard on http://{args.host}:{args.port} (Ctrl+C stops)")
     Server(shlex.join(command), host=args.host, port=args.port, title="termnet").serve()
     return 0
+

@@ -10,19 +10,40 @@ from pathlib import Path
 
 from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
-from ..engine.losses import LOSSES
-from ..engine.optimizers import OPTIMIZERS
+from ..settings import SETTINGS, Setting
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line (and where to read more), like every other termnet error."""
+    """argparse, but a mistake is one line (and where to read more), like every other termnet error: no usage
+    block above it. Its commands' parsers are CommandParsers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _CommandsAction)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} ({self.prog} --help shows the options)\n")
+
+
+class CommandParser(Parser):
+    """A command's parser refuses the arguments it does not know itself, so that the error names the command
+    (``termnet train: error: unrecognized arguments``) rather than leaving them to ``termnet``."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
+class _CommandsAction(argparse._SubParsersAction):
+    def __init__(self, *args, **kwargs):
+        kwargs["parser_class"] = CommandParser
+        super().__init__(*args, **kwargs)
 
 
 #: Digits only: "1e9" and "2.5" are refused by name rather than read as 1000000000 or cut to 2.
-_WHOLE = re.compile(r"[+-]?\d+")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def _integer(name: str, text: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -53,33 +74,29 @@ def _save_path(text: str) -> str:
     return text
 
 
-def _positive(kind, name):
+def _setting_value(setting: Setting):
+    """The option's type: the text read as the setting reads it (termnet/settings.py), so that the command line
+    refuses what the form and a spec refuse, for the same reason."""
     def parse(text: str):
-        if kind is int:
-            value = _integer(name, text)
-            if value <= 0:
-                raise argparse.ArgumentTypeError(f"{name} must be a positive number. Received: {text}")
-            return value
         try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number. Received: {text!r}") from None
-        if not value > 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number. Received: {text}")
-        return value
+            return setting.parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{error}. Received: {text!r}") from None
     return parse
 
 
-def _share(name):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number. Received: {text!r}") from None
-        if not 0 <= value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 0 and below 1. Received: {text}")
-        return value
-    return parse
+_METAVARS = {"number": "X", "whole": "N", "share": "SHARE"}
+
+
+def _setting_options(parser: argparse.ArgumentParser) -> None:
+    """One option per training setting, from the table: a setting added there is offered here too. Each
+    defaults to None (not given), so that the spec's own value, or the resumed model's, stands."""
+    for setting in SETTINGS.values():
+        choices = list(setting.choices) or None
+        default = "none" if setting.default is None else setting.default
+        parser.add_argument(setting.option, dest=setting.name, type=_setting_value(setting), choices=choices,
+                            metavar=None if choices else _METAVARS[setting.kind],
+                            help=f"{setting.help} (default: the spec's, else {default})")
 
 
 def _data_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
@@ -100,20 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", metavar="PRESET|SPEC.toml",
                        help="article-mlp, article-cnn, mlp (default), cnn, or a spec file (not with --resume)")
     _data_options(train)
-    train.add_argument("--epochs", type=_positive(int, "epochs"))
-    train.add_argument("--learning-rate", type=_positive(float, "learning rate"))
-    train.add_argument("--batch-size", type=_positive(int, "batch size"))
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
-    train.add_argument("--loss", choices=list(LOSSES))
-    train.add_argument("--train-size", type=_whole("train size", 0), metavar="N",
-                       help="first N training images (0: all)")
-    train.add_argument("--seed", type=_whole("seed", 0))
-    train.add_argument("--validation-split", type=_share("validation split"), metavar="SHARE",
-                       help="share of the training images held out to validate each epoch (default 0.1; 0: none)")
-    train.add_argument("--save", metavar="FILE", type=_save_path, help="save the trained model (also after Ctrl+C)")
-    train.add_argument("--resume", metavar="FILE", help="continue training a saved model (where it stopped: "
-                       "optimizer, shuffling, schedule, validation split; --epochs, --learning-rate, "
-                       "--batch-size and --save apply, other changes are refused)")
+    _setting_options(train)
+    saving = train.add_mutually_exclusive_group()
+    saving.add_argument("--save", metavar="FILE", type=_save_path,
+                        help="save the trained model (also after Ctrl+C); with --resume: save here instead")
+    saving.add_argument("--no-save", action="store_true", help="with --resume: leave the model file as it was")
+    train.add_argument("--resume", metavar="FILE", help="continue training a saved model where it stopped (its "
+                       "data, optimizer, shuffling, schedule, validation split), then save it back; --epochs, "
+                       "--learning-rate, --batch-size and --schedule apply, other changes are refused")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
 
     evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix, precision and recall")

@@ -13,13 +13,15 @@ from ..data import IMAGE_SHAPES
 from ..display import confusion_table, digit_text, per_class_table, probability_bars
 from ..engine import load_model
 from ..metrics import evaluate as evaluate_predictions
+from ..provenance import remembered_data
 from ..spec import load_spec
 from .common import UserError, figures_on_test_set, load_data
 
 
 def _model_and_data(args):
     network, metadata = load_model(args.file)
-    data = load_data(args.data or metadata.get("dataset"), args.data_dir, quiet=getattr(args, "json", False))
+    dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where it was trained, unless given
+    data = load_data(dataset, data_dir, quiet=getattr(args, "json", False))
     if tuple(network.input_shape) != data.image_shape:
         raise UserError(f"{args.file} takes images of shape {tuple(network.input_shape)}, "
                         f"but {data.name} has {data.image_shape}")

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
-from ..engine import TrainingDiverged, learning_rate_factor, load_model, save_model
+from ..engine import SCHEDULES, TrainingDiverged, learning_rate_factor, load_model, save_model
 from ..engine.health import run_warning
 from ..metrics import evaluate
+from ..provenance import model_metadata, remembered_data
+from ..settings import SETTINGS
 from ..spec import load_spec
 from .common import UserError, figures_on_test_set, load_data
 from .progress import PlainProgress, RichProgress, StopOnInterrupt
@@ -24,30 +27,26 @@ from .progress import PlainProgress, RichProgress, StopOnInterrupt
 DEFAULT_MODEL = "mlp"
 
 
-def model_metadata(data, spec_name: str, train_size: int) -> dict:
-    return {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
-            "data_description": data.description, "spec": spec_name, "train_size": train_size}
-
-
 def train(args) -> int:
-    overrides = {"learning_rate": args.learning_rate, "epochs": args.epochs, "batch_size": args.batch_size,
-                 "optimizer": args.optimizer, "loss": args.loss, "seed": args.seed}
+    overrides = {name: getattr(args, name) for name in SETTINGS}  # None: not given
+    data_dir = args.data_dir
     if args.resume:
         network, metadata = load_model(args.resume)
         refuse_changes_on_resume(args, network, metadata)
         spec_name = metadata.get("spec", "resumed")
-        dataset = args.data or metadata.get("dataset")
+        dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where the first run found it
         train_size = metadata.get("train_size", 0)
         validation_split = network.validation_split  # the file's (none held out in files from before it)
+        plan_before = network.schedule, network.schedule_step, network.schedule_steps, network.learning_rate
         apply_on_resume(network, args)
     else:
         spec = load_spec(args.model or DEFAULT_MODEL)
         spec_name = spec.name
         dataset = args.data
         params = spec.hyperparameters(**overrides)
-        train_size = args.train_size if args.train_size is not None else params["train_size"]
-        validation_split = params["validation_split"] if args.validation_split is None else args.validation_split
-    data = load_data(dataset, args.data_dir, train_size, quiet=False)
+        train_size = params["train_size"]
+        validation_split = params["validation_split"]
+    data = load_data(dataset, data_dir, train_size, quiet=False)
     if not args.resume:
         network = spec.build(data.image_shape, **overrides)
     elif tuple(network.input_shape) != data.image_shape:
@@ -58,7 +57,7 @@ def train(args) -> int:
           f"(--validation-split {validation_split:g}); the {len(data.x_test):,} test images are kept for the end",
           file=sys.stderr)
     if args.resume:
-        _schedule_note(network)
+        _schedule_note(network, *plan_before)
 
     json_mode = args.json
     console = Console(stderr=json_mode)
@@ -76,9 +75,15 @@ def train(args) -> int:
     epochs_run = len(network.history.get("loss", [])) - history_before
     if error:
         print(f"termnet: {error}", file=sys.stderr)
-    if args.save and epochs_run + history_before > 0:
-        save_model(network, args.save, model_metadata(data, spec_name, train_size))
-        print(f"Saved {args.save}", file=sys.stderr)
+    target = save_target(args)
+    resumed_file = bool(target and args.resume and Path(target).resolve() == Path(args.resume).resolve())
+    if target and error and resumed_file:  # a diverged run does not replace the model it resumed
+        print(f"Not saved: {Path(target).resolve()} is kept as it was (--save FILE saves this run elsewhere)",
+              file=sys.stderr)
+    elif target and epochs_run + history_before > 0:
+        save_model(network, target, model_metadata(data, spec_name, train_size, data_dir))
+        back = " (back to the file it resumed from)" if resumed_file else ""
+        print(f"Saved {Path(target).resolve()}{back}", file=sys.stderr)
     with np.errstate(over="ignore", invalid="ignore"):  # weights near divergence give a NaN loss, said once above
         probabilities = network.predict(data.x_test)  # one pass over the test set serves every figure
         loss = network.loss_value(probabilities, data.y_test)
@@ -112,54 +117,93 @@ def train(args) -> int:
     return 1 if error else 0
 
 
+def save_target(args) -> str | None:
+    """Where the run saves: --save's file; with --resume and no --save, the file it resumed from (--no-save: none)."""
+    if args.save:
+        return args.save
+    return args.resume if args.resume and not args.no_save else None
+
+
+#: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule")
+
+
+def kept_on_resume(network, metadata: dict) -> dict:
+    """Each setting a resumed run keeps: (the value it was trained with, how the refusal says so)."""
+    loss = network.loss.name if network.loss else None
+    size = metadata.get("train_size", 0) or 0
+    return {
+        "optimizer": (network.optimizer.name, f"with {network.optimizer.name}"),
+        "loss": (loss, f"with {loss}"),
+        "seed": (network.seed, "without a seed" if network.seed is None else f"with seed {network.seed}"),
+        "init": (network.init, f"from {network.init} initial weights"),
+        "validation_split": (network.validation_split, f"with {network.validation_split:g} (the held-out images "
+                                                       f"must stay held out)"),
+        "train_size": (size, f"on the first {size:,} training images" if size else "on all the training images"),
+    }
+
+
 def refuse_changes_on_resume(args, network, metadata: dict) -> None:
     """A UserError naming the first option that would change what the saved model continues with.
 
-    Options that ask for what the model already has are accepted (they change nothing).
+    Options that ask for what the model already has are accepted (they change nothing). A setting neither
+    applied nor known to be kept (one added to the table later) is refused, never silently ignored.
     """
-    def refuse(option: str, was: str) -> None:
-        raise UserError(f"{option} cannot change on --resume: the model was trained {was}; start a new run instead")
-
     if args.model is not None:
         raise UserError("--model cannot be used with --resume: the model file holds its layers; "
                         "start a new run instead")
-    if args.optimizer is not None and args.optimizer != network.optimizer.name:
-        refuse("--optimizer", f"with {network.optimizer.name}")
-    loss = network.loss.name if network.loss else None
-    if args.loss is not None and args.loss != loss:
-        refuse("--loss", f"with {loss}")
-    if args.seed is not None and args.seed != network.seed:
-        refuse("--seed", "without a seed" if network.seed is None else f"with seed {network.seed}")
-    schedule = getattr(args, "schedule", None)  # for when train offers --schedule
-    if schedule is not None and (schedule if schedule != "constant" else None) != network.schedule:
-        refuse("--schedule", f"with {network.schedule or 'constant'}")
-    split = network.validation_split
-    if args.validation_split is not None and args.validation_split != split:
-        refuse("--validation-split", f"with {split:g} (the held-out images must stay held out)")
-    size = metadata.get("train_size", 0)
-    if args.train_size is not None and (args.train_size or 0) != (size or 0):
-        refuse("--train-size", f"on the first {size:,} training images" if size else "on all the training images")
+    kept = kept_on_resume(network, metadata)
+    for name, setting in SETTINGS.items():
+        given = getattr(args, name, None)
+        if given is None or name in APPLIED_ON_RESUME:
+            continue
+        if name not in kept:
+            raise UserError(f"{setting.option} cannot be used with --resume yet; start a new run instead")
+        was, described = kept[name]
+        if given != was:
+            raise UserError(f"{setting.option} cannot change on --resume: the model was trained {described}; "
+                            f"start a new run instead")
     if args.data is not None and metadata.get("dataset") and args.data != metadata["dataset"]:
-        refuse("--data", f"on {metadata['dataset']}")
+        raise UserError(f"--data cannot change on --resume: the model was trained on {metadata['dataset']}; "
+                        f"start a new run instead")
 
 
 def apply_on_resume(network, args) -> None:
-    """The options that change how a resumed network goes on: epochs, learning rate, batch size."""
+    """The options that change how a resumed network goes on: epochs, learning rate, batch size, schedule.
+
+    Another schedule than the model's starts a new plan over this run's steps (``constant``: none), so that,
+    say, a finished one-cycle run can go on at a fixed rate; the model's own schedule goes on where it stopped.
+    """
     if args.learning_rate is not None:
         network.learning_rate = args.learning_rate  # the optimizer's base rate; a schedule scales it
     if args.epochs is not None:
         network.epochs = args.epochs
     if args.batch_size is not None:
         network.batch_size = args.batch_size
+    schedule = None if args.schedule in (None, "constant") else args.schedule
+    if args.schedule is not None and schedule != network.schedule:
+        network.schedule, network.schedule_step, network.schedule_steps = schedule, 0, None  # fit plans anew
 
 
-def _schedule_note(network) -> None:
+def _schedule_note(network, schedule_before, step_before, steps_before, rate_before) -> None:
+    """One line saying how the resumed run's learning rate goes on."""
+    if network.schedule != schedule_before:
+        ended = ""
+        if schedule_before and steps_before and step_before:
+            factor = learning_rate_factor(schedule_before, min(step_before, steps_before) - 1, steps_before)
+            ended = f" ({schedule_before} had reached {rate_before * factor:.3g})"
+        how = (f"a new plan over this run's {network.epochs} epoch(s) from the base rate"
+               if network.schedule else "the learning rate")
+        print(f"Schedule: {network.schedule or 'constant'} from here on, {how} {network.learning_rate:.3g}{ended}",
+              file=sys.stderr)
+        return
     if not (network.schedule and network.schedule_steps):
         return
     step, steps = network.schedule_step, network.schedule_steps
     if step >= steps:
         final = network.learning_rate * learning_rate_factor(network.schedule, steps - 1, steps)
+        others = " or ".join(s for s in SCHEDULES if s != network.schedule)
         print(f"Schedule: {network.schedule} has run all its {steps:,} planned steps; resumed training goes on "
-              f"at its final learning rate, {final:.3g}", file=sys.stderr)
+              f"at its final learning rate, {final:.3g} (--schedule {others} changes it)", file=sys.stderr)
     else:
         print(f"Schedule: {network.schedule} continues at step {step:,} of {steps:,}", file=sys.stderr)

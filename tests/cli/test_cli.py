@@ -17,9 +17,9 @@ from termnet.engine.serialization import load_model
 from ..data.helpers import closed_port_url, write_tiny_mnist
 
 
-def termnet(*args, env=None, check_ok=True):
+def termnet(*args, env=None, check_ok=True, cwd=None):
     result = subprocess.run([sys.executable, "-m", "termnet", *map(str, args)], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=120)
+                            env={**os.environ, **(env or {})}, timeout=120, cwd=cwd)
     assert "Traceback" not in result.stderr, result.stderr
     if check_ok:
         assert result.returncode == 0, result.stderr
@@ -158,9 +158,9 @@ def test_bad_model_files_fail_cleanly(model, tiny, tmp_path, kind, message):
 
 @pytest.mark.parametrize("args, message", [
     (["train", "--model", "resnet"], "'resnet' is neither a preset"),
-    (["train", "--learning-rate", "-0.1"], "learning rate must be a positive number. Received: -0.1"),
+    (["train", "--learning-rate", "-0.1"], "argument --learning-rate: must be > 0. Received: '-0.1'"),
     (["train", "--data-dir", "/no/such/folder"], "Data directory /no/such/folder does not exist"),
-    (["train", "--epochs", "0"], "epochs must be a positive number. Received: 0"),
+    (["train", "--epochs", "0"], "argument --epochs: must be 1 or more. Received: '0'"),
     (["evaluate", "/no/such.termnet"], "no such model file"),
 ])
 def test_bad_options_fail_cleanly(args, message):
@@ -191,7 +191,7 @@ def test_ctrl_c_stops_between_batches_and_still_saves(tmp_path):
 
 def test_train_and_evaluate_json_report_the_test_set_under_the_same_keys(model, tiny):
     path, _ = model
-    trained = json.loads(termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--json")
+    trained = json.loads(termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--json", "--no-save")
                          .stdout.splitlines()[-1])
     evaluated = json.loads(termnet("evaluate", path, "--data-dir", tiny, "--json").stdout.splitlines()[-1])
     for key in ("test_accuracy", "test_loss"):
@@ -219,6 +219,7 @@ def test_train_holds_out_a_validation_share_and_labels_it_apart_from_the_test_se
     (["--validation-split", "0.3"], "--validation-split cannot change on --resume: the model was trained with 0.1"),
     (["--train-size", "30"], "--train-size cannot change on --resume"),
     (["--data", "digits"], "--data cannot change on --resume: the model was trained on mnist"),
+    (["--init", "xavier"], "--init cannot change on --resume: the model was trained from auto initial weights"),
 ])
 def test_resume_refuses_an_option_it_cannot_apply(model, tiny, option, message):
     path, _ = model
@@ -240,6 +241,7 @@ def test_resume_applies_epochs_learning_rate_and_batch_size(model, tiny, tmp_pat
 
 def test_a_resumed_model_that_diverges_at_once_fails_with_one_line(model, tiny):
     path, _ = model
+    before = path.read_bytes()
     for json_flag in ([], ["--json"]):
         result = termnet("train", "--resume", path, "--data-dir", tiny, "--epochs", 1, "--learning-rate", 1e30,
                          *json_flag, check_ok=False)
@@ -247,3 +249,5 @@ def test_a_resumed_model_that_diverges_at_once_fails_with_one_line(model, tiny):
         errors = [line for line in result.stderr.splitlines() if line.startswith("termnet:")]
         assert len(errors) == 1 and "Training stopped at epoch 1" in errors[0], result.stderr
         assert "Warning" not in result.stderr and "AttributeError" not in result.stderr
+        assert f"Not saved: {path.resolve()} is kept as it was" in result.stderr  # the run it resumed is not replaced
+    assert path.read_bytes() == before

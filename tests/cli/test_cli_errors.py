@@ -1,6 +1,9 @@
 """Every failure the command line can meet: one line on stderr and a non-zero exit, never a traceback."""
 
+import contextlib
+import io
 import json
+import re
 
 import pytest
 
@@ -17,12 +20,16 @@ def one_error_line(result) -> str:
     (["train", "--save", ""], "--save needs a file name"),
     (["train", "--save", "{tmp}"], "{tmp} is a folder: give a file name"),
     (["train", "--save", "{tmp}/missing/model.termnet"], "the folder {tmp}/missing does not exist"),
-    (["train", "--epochs", "1e9"], "epochs must be a whole number written in digits. Received: '1e9'"),
-    (["train", "--epochs", "2.5"], "epochs must be a whole number written in digits. Received: '2.5'"),
-    (["train", "--batch-size", "2.5"], "batch size must be a whole number"),
-    (["train", "--train-size", "1e3"], "train size must be a whole number"),
-    (["train", "--seed", "abc"], "seed must be a whole number"),
-    (["train", "--seed", "-1"], "seed must be 0 or more"),
+    (["train", "--epochs", "1e9"], "argument --epochs: must be a whole number, 1 or more. Received: '1e9'"),
+    (["train", "--epochs", "2.5"], "argument --epochs: must be a whole number, 1 or more. Received: '2.5'"),
+    (["train", "--batch-size", "2.5"], "argument --batch-size: must be a whole number"),
+    (["train", "--train-size", "1e3"], "argument --train-size: must be a whole number"),
+    (["train", "--seed", "abc"], "argument --seed: must be a whole number"),
+    (["train", "--seed", "-1"], "argument --seed: must be 0 or more"),
+    (["train", "--validation-split", "0.95"], "argument --validation-split: must be from 0 to 0.9. Received: '0.95'"),
+    (["train", "--schedule", "linear"], "argument --schedule: must be one of constant, cosine, one-cycle"),
+    (["train", "--init", "zeros"], "argument --init: must be one of auto, he, xavier, uniform"),
+    (["train", "--save", "x.termnet", "--no-save"], "argument --no-save: not allowed with argument --save"),
     (["predict", "x.termnet", "--index", "2.5"], "index must be a whole number"),
     (["serve", "--port", "99999"], "port must be from 1 to 65535"),
     (["train", "--no-such-option"], "unrecognized arguments: --no-such-option"),
@@ -34,8 +41,29 @@ def test_each_bad_option_is_one_line_and_exit_2(tmp_path, args, message):
     args = [a.format(tmp=tmp_path) for a in args]
     result = termnet(*args, check_ok=False)
     assert result.returncode == 2
-    assert message.format(tmp=tmp_path) in one_error_line(result)
+    line = one_error_line(result)
+    assert message.format(tmp=tmp_path) in line
     assert "usage:" not in result.stderr
+    # the command that refused it, and where its options are listed: "termnet train: error: ... (termnet train
+    # --help shows the options)"
+    match = re.fullmatch(r"(termnet(?: [a-z-]+)*): error: .+ \((termnet(?: [a-z-]+)*) --help shows the options\)", line)
+    assert match and match[1] == match[2], line
+
+
+@pytest.mark.parametrize("args, prog", [
+    (["train", "--epochs"], "termnet train"), (["evaluate"], "termnet evaluate"),
+    (["data", "list", "--bogus"], "termnet data list"), (["data"], "termnet data"),
+    (["serve", "--port", "x"], "termnet serve"), (["trian"], "termnet"), (["summary", "mlp", "--x"], "termnet summary"),
+])
+def test_a_usage_error_names_its_command_and_where_the_options_are(args, prog):
+    from termnet.cli import main
+
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    line, = stderr.getvalue().splitlines()
+    assert line.startswith(f"{prog}: error: ") and line.endswith(f" ({prog} --help shows the options)"), line
 
 
 def test_save_with_an_empty_name_saves_nothing_and_fails(tmp_path):

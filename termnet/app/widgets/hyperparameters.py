@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.validation import Number, ValidationResult, Validator
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select
 
-from ...engine.losses import LOSSES
-from ...engine.optimizers import OPTIMIZERS
-from ...engine.schedules import SCHEDULES
+from ...settings import SETTINGS, Setting, whole_text_problem
 
 
 class WholeNumber(Validator):
@@ -21,32 +19,42 @@ class WholeNumber(Validator):
         self.minimum = minimum
 
     def validate(self, value: str) -> ValidationResult:
-        text = value.strip()
-        digits = text[1:] if text[:1] in "+-" else text
-        if not digits.isdigit() or not digits.isascii():
-            return self.failure("must be a whole number")
-        if self.minimum is not None and int(text) < self.minimum:
-            return self.failure(f"must be {self.minimum} or more")
+        problem = whole_text_problem(value, self.minimum)
+        return self.failure(problem) if problem else self.success()
+
+
+class SettingText(Validator):
+    """A number or share as its setting reads it (termnet/settings.py): the form refuses what the spec and the
+    command line refuse, with the same words."""
+
+    def __init__(self, setting: Setting):
+        super().__init__()
+        self.setting = setting
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.setting.parse(value)
+        except ValueError as error:
+            return self.failure(str(error))
         return self.success()
 
 
-NUMBER_FIELDS = {
-    # name: (label, type, validators); every field is typed as text and read only once its validators pass
-    "learning_rate": ("Learning rate", "number", [Number(minimum=1e-9, failure_description="must be > 0")]),
-    "epochs": ("Epochs", "integer", [WholeNumber(minimum=1)]),
-    "batch_size": ("Batch size", "integer", [WholeNumber(minimum=1)]),
-    "train_size": ("Samples 0=all", "integer", [WholeNumber(minimum=0)]),
-    "validation_split": ("Validation", "number", [Number(minimum=0, maximum=0.9,
-                                                         failure_description="must be 0 to 0.9")]),
-    "seed": ("Seed", "integer", [WholeNumber(minimum=0)]),
-}
-CHOICES = {  # read from the engine's registries
-    "optimizer": ("Optimizer", list(OPTIMIZERS)),
-    "loss": ("Loss", list(LOSSES)),
-    "schedule": ("Schedule", list(SCHEDULES)),
-}
-ORDER = ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size", "validation_split",
-         "seed"]
+def validators(setting: Setting) -> list[Validator]:
+    """What checks a typed setting's field."""
+    return [WholeNumber(minimum=setting.minimum) if setting.kind == "whole" else SettingText(setting)]
+
+
+#: Every training setting, in the table's order; a choice is a Select of its registry, the rest are typed.
+ORDER = list(SETTINGS)
+CHOICES = {name: (s.label, list(s.choices)) for name, s in SETTINGS.items() if s.kind == "choice"}
+NUMBER_FIELDS = {  # name: (label, kind, validators); typed as text and read only once the validators pass
+    name: (s.label, s.kind, validators(s)) for name, s in SETTINGS.items() if s.kind != "choice"}
+
+
+def _choice(name: str, value) -> str:
+    """The option a Select shows for ``value``: its registry's name for it ("Adam": adam), else the default."""
+    value = SETTINGS[name].canonical(value)
+    return value if value in CHOICES[name][1] else SETTINGS[name].default
 
 
 class HyperparameterForm(VerticalScroll, can_focus=False):
@@ -78,8 +86,8 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
                     else:
                         label, options = CHOICES[name]
                         yield Label(label, classes="name")
-                        yield Select([(o, o) for o in options], value=self.initial[name], allow_blank=False,
-                                     compact=True, id=f"field-{name}")
+                        yield Select([(o, o) for o in options], value=_choice(name, self.initial[name]),
+                                     allow_blank=False, compact=True, id=f"field-{name}")
                 problem = Label("", classes="problem", id=f"problem-{name}")
                 problem.display = False  # shown under its field only while the value is bad
                 yield problem
@@ -102,7 +110,7 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
             if isinstance(widget, Input):
                 widget.value = str(values[name])
             else:
-                widget.value = values[name] if values[name] in CHOICES[name][1] else CHOICES[name][1][0]
+                widget.value = _choice(name, values[name])
 
     def values(self) -> tuple[dict, list[str]]:
         """The settings, and a message for each field that holds a bad value."""
@@ -112,12 +120,12 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
             if isinstance(widget, Select):
                 values[name] = widget.value
                 continue
-            label, kind, _ = NUMBER_FIELDS[name]
+            label = NUMBER_FIELDS[name][0]
             result = widget.validate(widget.value)
             text = widget.value.strip()
             if not text or (result is not None and not result.is_valid):
                 reason = "needs a value" if not text else "; ".join(result.failure_descriptions)
                 problems.append(f"{label}: {reason} (received {text!r})")
                 continue
-            values[name] = float(text) if kind == "number" else int(text)
+            values[name] = SETTINGS[name].parse(text)
         return values, problems

@@ -1,0 +1,46 @@
+"""What a model file remembers of the data it was trained on, so that a later run finds the same data.
+
+The dataset's name alone finds the bundled digits, and MNIST or Fashion-MNIST in the cache (or
+downloads them again). A folder given with ``--data-dir`` (the only home an ``idx`` dataset has)
+cannot be found from the name, so the file remembers it too, as an absolute path: resuming
+from another working directory still finds it. No Textual here: the app saves with it too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .data import DatasetError
+
+
+def data_folder(dataset: str, data_dir) -> str | None:
+    """The folder to remember for ``dataset`` loaded with ``data_dir``: the absolute path of a folder that was
+    given; None when the name alone finds the data again (the digits ignore any folder)."""
+    if data_dir is None or dataset == "digits":
+        return None
+    return str(Path(data_dir).expanduser().resolve())
+
+
+def model_metadata(data, spec_name: str, train_size: int, data_dir) -> dict:
+    """The metadata saved with a model trained on ``data`` (a Dataset, loaded from ``data_dir`` or by name)
+    with the spec ``spec_name`` on its first ``train_size`` training images (0: all)."""
+    return {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
+            "data_description": data.description, "spec": spec_name, "train_size": train_size,
+            "data_dir": data_folder(data.name, data_dir)}
+
+
+def remembered_data(metadata: dict, dataset: str | None, data_dir) -> tuple[str | None, str | None]:
+    """The dataset and folder to load for a saved model: those given, else those its ``metadata`` remembers.
+
+    The remembered folder is used only for the remembered dataset; a DatasetError names it when it is gone.
+    Files saved before folders were remembered give None, as before.
+    """
+    remembered = metadata.get("dataset") if isinstance(metadata.get("dataset"), str) else None
+    dataset = dataset or remembered
+    folder = metadata.get("data_dir")
+    if data_dir is not None or dataset != remembered or not isinstance(folder, str) or not folder:
+        return dataset, data_dir
+    if not Path(folder).is_dir():
+        raise DatasetError(f"the model was trained on {remembered} from {folder}, which is gone: pass --data-dir "
+                           f"with the folder that holds its files")
+    return dataset, folder
