@@ -12,6 +12,7 @@ from termnet.cli import build_parser
 from termnet.data import DATASETS, IMAGE_SHAPES, SOURCES
 from termnet.engine.activation import ACTIVATIONS
 from termnet.engine.convolution import PADDING_MODES
+from termnet.engine.initializers import INITIALIZERS
 from termnet.engine.losses import LOSSES
 from termnet.engine.optimizers import OPTIMIZERS
 from termnet.engine.pooling import POOLING_MODES
@@ -21,7 +22,7 @@ from termnet.engine.schedules import SCHEDULES
 from .app.conftest import digits  # noqa: F401  (the fixture)
 from .app.pilot import SIZE
 
-REGISTRIES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES}
+REGISTRIES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "init": INITIALIZERS}
 
 
 def parsers(parser: argparse.ArgumentParser, path: str = "termnet"):

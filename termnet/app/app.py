@@ -13,6 +13,7 @@ from ..atomic import atomic_write
 from ..data import Dataset, DatasetError, DownloadError, default_dataset, load_dataset
 from ..engine.serialization import ModelFileError, load_model, save_model
 from ..presets import fit_preset, stack_line
+from ..provenance import model_metadata
 from ..spec import PRESETS, Spec, SpecError, load_spec, spec_from_layers
 from .commands import TermnetCommands
 from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
@@ -240,8 +241,9 @@ class TermnetApp(App):
 
     def _save_model_to(self, path: str) -> None:
         data, network = self.dataset, self.network
-        metadata = {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
-                    "spec": self.dashboard.spec.name}
+        train_size = self.dashboard.current_spec()[1].get("train_size") or 0
+        # the same metadata as `termnet train --save`: `termnet train --resume` then finds the data again
+        metadata = model_metadata(data, self.dashboard.spec.name, train_size, self.data_dir)
         try:
             save_model(network, path, metadata)
         except (OSError, ValueError) as error:

@@ -13,8 +13,9 @@ from ..data import IMAGE_SHAPES
 from ..display import confusion_table, digit_text, per_class_table, probability_bars
 from ..engine import load_model
 from ..metrics import evaluate as evaluate_predictions
+from ..presets import fit_preset, stack_line
 from ..provenance import remembered_data
-from ..spec import load_spec
+from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
 
 
@@ -72,6 +73,11 @@ def summary(args) -> int:
         return 0
     spec = load_spec(target)
     shape = IMAGE_SHAPES.get(args.data, (1, 28, 28))
+    note = ""
+    if target in PRESETS:  # a preset fits the images, as in train and the dashboard
+        spec, note = fit_preset(spec, shape)
     print(f"{spec.name}: {spec.description}" if spec.description else spec.name)
+    if target in PRESETS:
+        print(stack_line(spec, shape) + (f"\n{note}" if note else ""))
     print(spec.build(shape).summary(shape))
     return 0

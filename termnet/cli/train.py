@@ -18,9 +18,10 @@ from rich.console import Console
 from ..engine import SCHEDULES, TrainingDiverged, learning_rate_factor, load_model, save_model
 from ..engine.health import run_warning
 from ..metrics import evaluate
+from ..presets import fit_preset
 from ..provenance import model_metadata, remembered_data
 from ..settings import SETTINGS
-from ..spec import load_spec
+from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
 from .progress import PlainProgress, RichProgress, StopOnInterrupt
 
@@ -48,6 +49,10 @@ def train(args) -> int:
         validation_split = params["validation_split"]
     data = load_data(dataset, data_dir, train_size, quiet=False)
     if not args.resume:
+        if spec.name in PRESETS and (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand
+            spec, note = fit_preset(spec, data.image_shape)
+            if note:
+                print(note, file=sys.stderr)
         network = spec.build(data.image_shape, **overrides)
     elif tuple(network.input_shape) != data.image_shape:
         raise UserError(f"{args.resume} takes images of shape {tuple(network.input_shape)}, "

@@ -61,7 +61,8 @@ _NPY_MAGIC = b"\x93NUMPY"
 _FLOAT_DESCRS = {"<f4", ">f4", "<f8", ">f8"}
 _KNOWN_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
 # what termnet itself reads back from the metadata, and the type each must have
-_METADATA_TYPES = {"dataset": str, "spec": str, "train_size": int, "class_names": list, "image_shape": list}
+_METADATA_TYPES = {"dataset": str, "spec": str, "train_size": int, "class_names": list, "image_shape": list,
+                   "data_dir": str}
 
 
 class ModelFileError(ValueError):
