@@ -145,3 +145,16 @@ async def test_a_window_too_small_asks_to_be_made_larger(digits, size, too_small
         assert message.display == too_small and tabs.display == (not too_small)
         if too_small:
             assert f"{size[0]}x{size[1]}" in str(message.render()) and "larger" in str(message.render())
+
+
+async def test_a_fields_problem_is_shown_whole_at_80x24(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        app.dashboard.query_one("#field-epochs").value = "2.5"
+        await pilot.pause()
+        problem = app.dashboard.query_one("#problem-epochs")
+        text = str(problem.render())
+        assert "whole number" in text
+        assert on_screen(problem, app) and problem.size.width * problem.size.height >= len(text)
+        assert problem.size.height >= 2 or problem.size.width >= len(text)  # wrapped, not cut
