@@ -3,16 +3,21 @@
 The worker never touches widgets: it posts messages (messages.py). Pause blocks
 between batches on an Event; stop and cancellation set ``network.stop_training``,
 which fit honours between batches, keeping the weights learned so far.
+
+Continuing a network (the dashboard's C) trains a copy of it with the form's settings
+(``continuation``), after ``continue_problem`` has found nothing that forbids it.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
 
-from ..engine import Callback
+from ..engine import Callback, Network
 from ..engine.health import training_health
+from ..engine.parallel import ShardedSteps
 from .messages import BatchProgress, EpochEnded, HealthReport
 
 HEALTH_INTERVAL = 1.0  # seconds between gradient-norm and dead-unit reports
@@ -27,6 +32,7 @@ class TrainingControl:
         self.running = threading.Event()
         self.running.set()
         self.stop_requested = False
+        self.stopped_at: tuple[int, int] | None = None  # (epoch, batch) after which training stopped, 0-based
 
     def pause(self) -> None:
         self.running.clear()
@@ -46,8 +52,12 @@ class TrainingControl:
 class MessageBridge(Callback):
     """Turns fit's callbacks into messages, and pause/stop/cancel into fit's stop flag."""
 
-    def __init__(self, post: Callable, control: TrainingControl, epochs: int, is_cancelled: Callable[[], bool]):
-        self.post, self.control, self.epochs, self.is_cancelled = post, control, epochs, is_cancelled
+    def __init__(self, post: Callable, control: TrainingControl, epochs: int, is_cancelled: Callable[[], bool],
+                 first_epoch: int = 0):
+        """``first_epoch``: the epochs the network has already trained, so that a continued run's epochs
+        are numbered on from them (fit counts each call's epochs from 0)."""
+        self.post, self.control, self.is_cancelled = post, control, is_cancelled
+        self.first_epoch, self.epochs = first_epoch, epochs
         self.smoothed = None
         self.last_post = self.last_health = 0.0
 
@@ -58,7 +68,7 @@ class MessageBridge(Callback):
         self.total_samples = logs["samples"] * self.epochs
 
     def on_epoch_begin(self, epoch, logs):
-        self.epoch = epoch
+        self.epoch = self.first_epoch + epoch
 
     def on_batch_end(self, batch, logs):
         loss = logs["loss"]
@@ -68,7 +78,8 @@ class MessageBridge(Callback):
         if now - self.last_post >= PROGRESS_INTERVAL or batch == self.steps - 1:
             self.last_post = now
             rate = self.samples_done / max(now - self.started, 1e-9)
-            self.post(BatchProgress(self.epoch, self.epochs, batch + 1, self.steps, loss, self.smoothed, rate,
+            self.post(BatchProgress(self.epoch, self.first_epoch + self.epochs, batch + 1, self.steps, loss,
+                                    self.smoothed, rate,
                                     (self.total_samples - self.samples_done) / rate if rate else 0.0))
         if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are still cached
             self.last_health = now
@@ -80,6 +91,71 @@ class MessageBridge(Callback):
             self.started += time.perf_counter() - paused_at  # paused time is not training time
         if self.control.stop_requested or self.is_cancelled():
             self.network.stop_training = True
+            self.control.stopped_at = (self.epoch, batch)
 
     def on_epoch_end(self, epoch, logs):
-        self.post(EpochEnded(epoch, dict(logs)))
+        # a stop asked for during the epoch's validation pass ends here, before another epoch and its validation
+        if epoch + 1 < self.epochs and not self.network.stop_training and (
+                self.control.stop_requested or self.is_cancelled()):
+            self.network.stop_training = True
+            self.control.stopped_at = (self.epoch, self.steps - 1)
+        self.post(EpochEnded(self.first_epoch + epoch, dict(logs)))
+
+
+# -- continuing ------------------------------------------------------------------------
+def same_stack(trained: list, layers: list) -> bool:
+    """Whether ``layers`` (fresh from the Build tab) describe the ``trained`` ones: the same types and
+    arguments, as their reprs show them (a built layer's config also holds the input shape it was built for)."""
+    return [repr(layer) for layer in trained] == [repr(layer) for layer in layers]
+
+
+def continue_problem(network: Network, layers: list, values: dict, image_shape: tuple, classes: int) -> str | None:
+    """Why ``network`` cannot go on training on data of ``image_shape`` with ``classes`` classes, with the stack
+    ``layers`` (built from the Build tab) and the form's ``values``: one line, or None when it can."""
+    if tuple(network.input_shape) != tuple(image_shape):
+        return (f"This network takes images of shape {tuple(network.input_shape)}; the data has {tuple(image_shape)}: "
+                f"s trains the stack from scratch on this data")
+    if network.output_shape[-1] != classes:
+        return (f"This network has {network.output_shape[-1]} outputs; the data has {classes} classes: "
+                f"s trains the stack from scratch on this data")
+    if not same_stack(network.layers, layers):
+        return "The stack was edited since this network was trained: s trains the new stack from scratch"
+    for name, had in (("optimizer", network.optimizer.name), ("loss", network.loss.name if network.loss else None)):
+        if values[name] != had:  # the optimizer's moments and the loss belong to the network: no silent swap
+            return (f"This network was trained with the {name} {had}; the form says {values[name]}: set it back to "
+                    f"continue, or s trains from scratch with {values[name]}")
+    return None
+
+
+def continuation(network: Network, values: dict, steps_per_epoch: int) -> tuple[Network, str]:
+    """A copy of ``network`` set to train on with the form's epochs, batch size, learning rate and schedule,
+    and a few words on what its schedule does.
+
+    Its weights, optimizer state (momentum, Adam's moments and step count), history, shuffling and schedule
+    position are the network's. The copy trains while the original stays on screen: the Draw and Inside tabs
+    run the original forward, which would overwrite the caches a training step's backward reads; and a copy
+    that fails leaves the original as it was.
+
+    The schedule: an unfinished plan of the same kind goes on (x then C gives what one run would have given);
+    a finished one, one of another kind or none starts a new plan over these epochs, since a finished one-cycle
+    or cosine plan would otherwise go on at its final, nearly zero, rate; "constant" trains at the form's rate.
+    """
+    # the thread pool of the last fit's shards is shut and cannot be copied; the next fit starts its own
+    skip = {id(value): None for value in vars(network).values() if isinstance(value, ShardedSteps)}
+    twin = copy.deepcopy(network, skip)
+    twin.epochs, twin.batch_size, twin.learning_rate = values["epochs"], values["batch_size"], values["learning_rate"]
+    schedule = None if values["schedule"] in (None, "constant") else values["schedule"]
+    if schedule is None:
+        twin.schedule = None
+        return twin, f"constant rate {twin.learning_rate:g}"
+    step, steps = twin.schedule_step, twin.schedule_steps
+    if twin.schedule == schedule and steps is not None and step < steps:
+        left = steps - step
+        after = "" if left >= steps_per_epoch * twin.epochs else ", then its final rate"
+        return twin, f"the {schedule} plan goes on at step {step:,} of {steps:,}{after}"
+    if twin.schedule == schedule:
+        why = "the last one had ended"
+    else:
+        why = f"it trained with {twin.schedule}" if twin.schedule else "it trained at a constant rate"
+    twin.schedule, twin.schedule_steps, twin.schedule_step = schedule, None, 0  # fit plans these epochs' steps
+    return twin, f"a new {schedule} plan over these {twin.epochs} epoch(s) ({why})"

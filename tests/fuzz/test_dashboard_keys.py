@@ -17,7 +17,7 @@ from ..app.pilot import SIZE
 from ..data.helpers import closed_port_url
 
 #: Every key the dashboard binds and then some; never the ones that legitimately end it (q, ctrl+q, ctrl+c).
-KEYS = (list("abcdegikmoprstvx0123456789[]?SLWRDyn") + ["left_square_bracket", "right_square_bracket", "enter",
+KEYS = (list("abcdegikmoprstvx0123456789[]?SLWRDCyn") + ["left_square_bracket", "right_square_bracket", "enter",
         "escape", "tab", "shift+tab", "up", "down", "left", "right", "space", "backspace", "delete", "home", "end",
         "pageup", "pagedown", "shift+up", "shift+down", "ctrl+s", ".", "-", "e", "full_stop", "minus"])
 BATCH = 25  # keys per press() call: the app settles between batches

@@ -46,16 +46,31 @@ class TrainView(Vertical):
               learning_rate: float | None = None) -> None:
         self.query_one(LossPlot).reset()
         self.query_one("#epochs", DataTable).clear()
+        self.carry_on(validation_note, chance, learning_rate, f"Starting: {epochs} epoch(s)…")
+
+    def carry_on(self, validation_note: str, chance: float | None, learning_rate: float | None, text: str) -> None:
+        """A run that goes on from the epochs shown (a continued network): the table and the plot stay."""
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one("#validation-note", Static).update(Text(validation_note, style="dim"))
         self.hint, self.chance, self.learning_rate = None, chance, learning_rate
-        self.say(f"Starting: {epochs} epoch(s)…")
+        self.say(text)
 
-    def show_progress(self, message: BatchProgress, paused: bool) -> None:
+    def replay(self, history: dict) -> None:
+        """One row and one plot point per epoch of ``history`` (a loaded network's, shown before it goes on).
+
+        A figure recorded for only some epochs (validation switched on later) cannot be placed, so it is left out.
+        """
+        epochs = len(history.get("loss", []))
+        keys = [key for key in (*EPOCH_KEYS, "seconds") if len(history.get(key, [])) == epochs]
+        for epoch in range(epochs):
+            self.add_epoch(epoch, {key: history[key][epoch] for key in keys})
+
+    def show_progress(self, message: BatchProgress, quiet: bool) -> None:
+        """The bar, the plot's batch point and (unless ``quiet``: paused or stopping) the progress line."""
         total = message.epochs * message.batches
         done = message.epoch * message.batches + message.batch
         self.query_one(ProgressBar).update(total=total, progress=done)
-        if not paused:
+        if not quiet:
             minutes, seconds = divmod(int(message.seconds_left), 60)
             # one line whose size never changes: no layout pass, which is most of the UI's cost
             self.say(f"epoch {message.epoch + 1}/{message.epochs} · batch {message.batch}/{message.batches} · "
@@ -69,7 +84,7 @@ class TrainView(Vertical):
         self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
         figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
         table = self.query_one("#epochs", DataTable)
-        table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}")
+        table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-")
         table.scroll_end(animate=False)  # follow the newest epoch
 
     def show_health(self, rows: list) -> None:

@@ -6,6 +6,7 @@ pane what it shows (attributes down), and asks the app for data and specs by mes
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -37,7 +38,7 @@ from ..panes.inside import InsideView
 from ..panes.results import ConfusionView, DigitsView
 from ..panes.runs import Run, RunsView
 from ..panes.train import TrainView
-from ..training import MessageBridge, TrainingControl
+from ..training import MessageBridge, TrainingControl, continuation, continue_problem, same_stack
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.hyperparameters import HyperparameterForm
@@ -59,7 +60,7 @@ class DashboardScreen(Screen):
     """The dashboard. Training runs in a worker owned by this screen; results come back as messages."""
 
     # Tab keys are drawn in the tab labels (TAB_LABELS), so the footer keeps its room for the focused
-    # tab's own keys and the few that matter now: s to start (or c to continue), p and x while training.
+    # tab's own keys and the few that matter now: s to start (and C to continue), p and x while training.
     BINDINGS = [
         Binding("b", "tab('build')", "Build", show=False), Binding("t", "tab('train')", "Train", show=False),
         Binding("c", "tab('confusion')", "Confusion", show=False), Binding("g", "tab('digits')", "Digits", show=False),
@@ -70,6 +71,9 @@ class DashboardScreen(Screen):
         Binding("o", "time_layers", "Time layers", show=False,
                 tooltip="Time each layer's forward and backward pass (on the Inside tab)"),
         Binding("s", "start", "Start", tooltip="Train the stack of the Build tab with the settings beside it"),
+        Binding("C", "continue_training", "Continue",
+                tooltip="Continue training the network on screen for the form's epochs: weights, optimizer "
+                        "state, history and schedule go on (a finished schedule starts a new cycle)"),
         Binding("p", "pause", "Pause", tooltip="Pause training, or resume it"),
         Binding("x", "stop", "Stop", tooltip="Stop training after this batch, keeping the weights learned so far"),
         Binding("1", "preset('article-mlp')", "Article MLP", group=PRESETS_GROUP),
@@ -87,10 +91,13 @@ class DashboardScreen(Screen):
         return f"[b $accent]{key}[/] {name}"
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Start while idle; pause and stop while training: the footer shows only the keys that do something now."""
+        """Start while idle, continue while idle with a network on screen; pause and stop while training: the
+        footer shows only the keys that do something now."""
         # Textual: False hides the key from the footer (and ignores it), True shows it
         if action == "start":
             return not self.training
+        if action == "continue_training":
+            return self.network is not None and not self.training
         if action in ("pause", "stop"):
             return self.training
         if action == "preset":
@@ -99,7 +106,7 @@ class DashboardScreen(Screen):
 
     def on_worker_state_changed(self, event) -> None:
         if event.worker.group == "training":
-            self.refresh_bindings()  # start, pause and stop come and go in the footer
+            self.refresh_bindings()  # start, continue, pause and stop come and go in the footer
 
     # classes the stylesheet lays out by: -narrow (under 110 columns) stacks what sits side by side at -wide
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE[0], "-narrow"), (110, "-wide")]
@@ -112,6 +119,14 @@ class DashboardScreen(Screen):
         self.control: TrainingControl | None = None
         self.network = None  # the network on screen: the last one trained or loaded
         self.evaluation: Evaluation | None = None  # its results on the test set
+        self.run_name: str | None = None  # its row in the Runs tab
+        # the run under way (or the last one): the network whose epochs the Train tab shows, the epoch it
+        # ends after, the images it holds out, the run it continues, and whether only the test set is left
+        self.shown_training = None
+        self.final_epoch = 0
+        self.held_out = 0
+        self.continued_from: str | None = None  # None for a fresh run; "" when the continued one has no row
+        self.evaluating = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")  # a glyph every terminal and browser font has (the default ⭘ is missing in many)
@@ -231,6 +246,7 @@ class DashboardScreen(Screen):
         return any(w.group == "training" and w.is_running for w in self.workers)
 
     def action_start(self) -> None:
+        """Train the stack and settings on screen from scratch."""
         app = self.app
         if self.training:
             self.notify("Training is already running (x stops it)", severity="warning")
@@ -251,22 +267,72 @@ class DashboardScreen(Screen):
         except ValueError as error:
             self.notify(str(error), title="Cannot start training", severity="error", timeout=8)
             return
-        self.spec = spec
-        self.control = TrainingControl()
+        self.spec, self.continued_from = spec, None
         classes = len(app.dataset.class_names)
         self.query_one(TrainView).reset(network.epochs, note, chance_loss(network.loss.name, classes),
                                         network.learning_rate)
+        self._launch(network, train_size, split)
+
+    def action_continue_training(self) -> None:
+        """Train the network on screen for the form's epochs more: its weights, optimizer state, history and
+        schedule position go on (training.continuation says what the form may change and what the schedule does)."""
+        app, trained = self.app, self.network
+        if self.training:
+            self.notify("Training is already running (x stops it)", severity="warning")
+            return
+        if trained is None or app.dataset is None:
+            self.notify("Nothing to continue: s trains the stack, L loads a model", severity="warning")
+            return
+        data = app.dataset
+        spec, values, problems = self.current_spec()
+        if problems:
+            self.notify("\n".join(problems), title="Cannot continue training", severity="error", timeout=8)
+            self.action_tab("build")
+            return
+        train_size = values.get("train_size") or None
+        split = values.get("validation_split", 0.0)
+        try:
+            problem = continue_problem(trained, spec.build_layers(data.image_shape), values, data.image_shape,
+                                       len(data.class_names))
+            if problem is None:
+                count, held = self._split_counts(trained, train_size, split)
+                note = self._validation_note(trained, train_size, split)
+                network, plan = continuation(trained, values, math.ceil((count - held) / values["batch_size"]))
+        except ValueError as error:
+            problem = str(error)
+        if problem is not None:
+            self.notify(problem, title="Cannot continue training", severity="error", timeout=8)
+            return
+        first = len(trained.history.get("loss", []))
+        view, chance = self.query_one(TrainView), chance_loss(network.loss.name, len(data.class_names))
+        if self.shown_training is not trained:  # the Train tab shows another run: this network's epochs first
+            view.reset(network.epochs, note, chance, network.learning_rate)
+            view.replay(trained.history)
+        view.carry_on(f"{note} · schedule: {plan}", chance, network.learning_rate,
+                      f"Continuing after epoch {first}: {network.epochs} more epoch(s), {plan}…")
+        self.spec, self.continued_from = spec, self.run_name or ""
+        self._launch(network, train_size, split)
+
+    def _launch(self, network, train_size: int | None, split: float) -> None:
+        self.control = TrainingControl()
+        self.shown_training, self.evaluating = network, False
+        self.final_epoch = len(network.history.get("loss", [])) + network.epochs
+        self.held_out = self._split_counts(network, train_size, split)[1]
         self.action_tab("train")
         # start once the Train tab is drawn, so drawing it does not compete with the first epoch
         self.call_after_refresh(self.run_training, network, train_size, split)
 
+    def _split_counts(self, network, train_size: int | None, split: float) -> tuple[int, int]:
+        """The training images used and how many of them are held out for validation."""
+        count = len(self.app.dataset.x_train[:train_size])
+        return count, (len(network.split_validation(count, split)[1]) if split else 0)
+
     def _validation_note(self, network, train_size: int | None, split: float) -> str:
         data = self.app.dataset
-        count = len(data.x_train[:train_size])
+        count, held_out = self._split_counts(network, train_size, split)
         test = f"the {len(data.x_test):,} test images are kept for the end"
         if not split:
             return f"No validation (share 0): training on all {count:,} images; {test}"
-        held_out = len(network.split_validation(count, split)[1])
         return f"Validation: {held_out:,} of the {count:,} training images held out (share {split:g}); {test}"
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
@@ -274,12 +340,13 @@ class DashboardScreen(Screen):
         data = self.app.dataset
         worker = get_current_worker()
         x, y = data.x_train[:train_size], data.y_train[:train_size]
-        bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled)
+        bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled,
+                               first_epoch=len(network.history.get("loss", [])))
         started = time.perf_counter()
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         try:
-            network.fit(x, y, validation_split=validation_split or 0.0, callbacks=[bridge])
+            network.fit(x, y, validation_split=validation_split, callbacks=[bridge])  # 0: none held out
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
@@ -304,15 +371,33 @@ class DashboardScreen(Screen):
             self.query_one(TrainView).say("Paused: p resumes, x stops")
 
     def action_stop(self) -> None:
-        if self.control and self.training:
-            self.control.stop()
-            self.query_one(TrainView).say("Stopping after this batch…")
+        """Stop after the batch under way; the progress line says so at once, then what is left to do."""
+        if not (self.control and self.training) or self.control.stop_requested:
+            return
+        self.control.stop()
+        if self.evaluating:
+            return  # the last epoch is done: only the test set is left, and the line says so already
+        then = f", then checking the {self.held_out:,} held-out images" if self.held_out else ""
+        self.query_one(TrainView).say(f"Stopping… (this batch ends{then})")
 
     def on_batch_progress(self, message: BatchProgress) -> None:
-        self.query_one(TrainView).show_progress(message, paused=bool(self.control and self.control.paused))
+        control = self.control
+        quiet = bool(control and (control.paused or control.stop_requested)) or self.evaluating
+        self.query_one(TrainView).show_progress(message, quiet=quiet)
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
-        self.query_one(TrainView).add_epoch(message.epoch, message.logs)
+        view = self.query_one(TrainView)
+        view.add_epoch(message.epoch, message.logs)
+        stopped_at = self.control.stopped_at if self.control else None
+        stopped = stopped_at is not None and stopped_at[0] == message.epoch
+        if stopped or message.epoch + 1 == self.final_epoch:
+            # what remains is the test set: a pass over every test image, seconds for a CNN on MNIST
+            self.evaluating = True
+            tests = f"evaluating on the {len(self.app.dataset.x_test):,} test images…"
+            if stopped:
+                view.say(f"Stopped in epoch {stopped_at[0] + 1} after batch {stopped_at[1] + 1}: {tests}")
+            else:
+                view.say(f"Trained to epoch {message.epoch + 1}: {tests}")
 
     def on_health_report(self, message: HealthReport) -> None:
         self.query_one(TrainView).show_health(message.rows)
@@ -321,8 +406,13 @@ class DashboardScreen(Screen):
         view = self.query_one(TrainView)
         view.redraw_plot()
         result = self.show_results(message.network, message.probabilities)
-        self.record_run(message.network, result.accuracy)
+        previous, name = self.continued_from, None
+        if previous is not None:  # a new row beside the one it continues, which keeps its own figures
+            name = f"{self.spec.name} #{len(self.query_one(RunsView).runs) + 1} (continues {previous or 'a run'})"
+        self.record_run(message.network, result.accuracy, name=name)
         verb = "Stopped" if message.stopped else "Finished"
+        if previous is not None:
+            verb += f" at epoch {len(message.network.history.get('loss', []))}"
         text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} (c: confusion, g: digits)"
         view.say(text)
         self.notify(text, title="Training")
@@ -337,7 +427,8 @@ class DashboardScreen(Screen):
     def show_results(self, network, probabilities) -> Evaluation:
         """Make ``network`` the one on screen, with its test-set results in the Confusion and Digits tabs."""
         data = self.app.dataset
-        self.network = network
+        self.network, self.run_name = network, None  # record_run names its row, if it gets one
+        self.refresh_bindings()  # C (continue) shows once there is a network
         self.show_hint()
         self.evaluation = result = evaluate(probabilities, data.y_test, data.num_classes)
         self.query_one(ConfusionView).show(result, data)
@@ -353,8 +444,10 @@ class DashboardScreen(Screen):
         runs = self.query_one(RunsView)
         settings = {"loss": network.loss.name if network.loss else "?", "optimizer": network.optimizer.name,
                     "learning_rate": network.learning_rate, "batch_size": network.batch_size}
-        runs.add(Run(name or f"{self.spec.name} #{len(runs.runs) + 1}", list(network.layers), settings,
-                     dict(network.history), accuracy))
+        self.run_name = name or f"{self.spec.name} #{len(runs.runs) + 1}"
+        # the history as it is now: a network continued later records a new run, this one stays as it was
+        runs.add(Run(self.run_name, list(network.layers), settings, {k: list(v) for k, v in network.history.items()},
+                     accuracy))
         self.refresh_inside()
 
     inside_source: tuple = ("test", 0)
@@ -393,7 +486,7 @@ class DashboardScreen(Screen):
             return None
         network = spec.build(self.app.dataset.image_shape, dtype=dtype, **values).build()
         trained = self.network
-        if trained is not None and [repr(a) for a in trained.layers] == [repr(b) for b in network.layers]:
+        if trained is not None and same_stack(trained.layers, network.layers):
             network.set_weights(trained.get_weights())  # look at what was learned, not at fresh weights
         return network
 

@@ -66,7 +66,8 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
     HyperparameterForm Horizontal { height: 1; }
     HyperparameterForm Label.name { width: 14; }
     HyperparameterForm Input, HyperparameterForm Select { width: 1fr; max-width: 16; }
-    HyperparameterForm Label.problem { color: $error; padding-left: 2; width: 1fr; height: auto; }  /* wraps, never cut */
+    /* a problem wraps under its field instead of being cut at 80 columns */
+    HyperparameterForm Label.problem { color: $error; padding-left: 2; width: 1fr; height: auto; }
     """
 
     def __init__(self, values: dict, **kwargs):

@@ -21,6 +21,7 @@ class LossPlot(PlotextPlot):
         self.batch_y: list[float] = []
         self.epoch_x: list[float] = []
         self.epoch_loss: list[float] = []
+        self.val_x: list[float] = []  # its own positions: a continued run may validate where the first did not
         self.val_loss: list[float] = []
         self.dirty = True
 
@@ -35,6 +36,7 @@ class LossPlot(PlotextPlot):
         self.epoch_x.append(epoch + 1)
         self.epoch_loss.append(logs["loss"])
         if "val_loss" in logs:
+            self.val_x.append(epoch + 1)
             self.val_loss.append(logs["val_loss"])
         self.dirty = True
 
@@ -52,5 +54,5 @@ class LossPlot(PlotextPlot):
         if self.epoch_x:
             plt.plot(self.epoch_x, self.epoch_loss, label="epoch", marker="dot")
         if self.val_loss:
-            plt.plot(self.epoch_x[: len(self.val_loss)], self.val_loss, label="validation", marker="dot")
+            plt.plot(self.val_x, self.val_loss, label="validation", marker="dot")
         self.refresh()
