@@ -413,8 +413,8 @@ class DashboardScreen(Screen):
         verb = "Stopped" if message.stopped else "Finished"
         if previous is not None:
             verb += f" at epoch {len(message.network.history.get('loss', []))}"
-        text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} (c: confusion, g: digits)"
-        view.say(text)
+        text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} · C continues"
+        view.say(text)  # under 74 characters: it shares the line with the progress bar at 80 columns
         self.notify(text, title="Training")
 
     def on_training_failed(self, message: TrainingFailed) -> None:
