@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 
 @dataclass
@@ -29,6 +28,10 @@ class Evaluation:
 
 
 def evaluate(probabilities: np.ndarray, labels: np.ndarray, num_classes: int, loss: float | None = None) -> Evaluation:
+    # imported here, not at the top: scikit-learn's metrics take a second or more to import (scipy comes with
+    # them), and the dashboard imports this module to draw its first screen, long before anything is evaluated
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
     predictions = probabilities.argmax(axis=1)
     classes = list(range(num_classes))
     precision, recall, _, _ = precision_recall_fscore_support(labels, predictions, labels=classes, zero_division=0)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
-import pooch
 
 from .sources import Source
 
@@ -40,9 +39,6 @@ STALE_SECONDS = 24 * 3600
 _CHUNK = 64 * 1024
 _PART = re.compile(r"\.(\d+)\.part$")
 _POOCH_TEMPORARY = re.compile(r"^tmp[a-z0-9_]{8}$")  # what older termnets (pooch.retrieve) left when killed
-
-# pooch announces each download on stderr; termnet reports progress itself
-pooch.get_logger().setLevel(logging.WARNING)
 
 
 class DownloadError(RuntimeError):
@@ -84,6 +80,12 @@ def is_cached(source: Source, role: str) -> bool:
 
 
 def _hash_matches(path: Path, known_hash: str) -> bool:
+    # imported here, not at the top: pooch brings requests with it, which the dashboard's first screen and
+    # most commands never need (termnet.cli and the app import this module)
+    import pooch
+
+    # pooch announces each download on stderr; termnet reports progress itself
+    pooch.get_logger().setLevel(logging.WARNING)
     algorithm, _, digest = known_hash.rpartition(":")
     return pooch.file_hash(str(path), alg=algorithm or "sha256") == digest.lower()
 

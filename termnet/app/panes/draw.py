@@ -8,7 +8,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from ...display import digit_text, probability_bars
-from ...preprocess import mnist_style, resized
 from ..widgets.drawing_canvas import DrawingCanvas
 
 
@@ -29,6 +28,10 @@ class DrawView(Horizontal):
 
     def prepared(self):
         """The drawing, boxed and centred as MNIST digits were, at the input's size: what gets classified."""
+        # imported here, not at the top: preprocess brings scipy.ndimage (a third of a second or more), which
+        # only a drawing being classified needs, not the dashboard's first screen
+        from ...preprocess import mnist_style, resized
+
         return resized(mnist_style(self.query_one(DrawingCanvas).image), self.shape)
 
     def show_prediction(self, probabilities, class_names, color: bool) -> None:
