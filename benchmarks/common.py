@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -33,6 +34,24 @@ def load_mnist_or_synthetic(option: str | None = None, samples: int = 60000):
     x = rng.random((samples, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, samples)
     return x, y, x[:10000], y[:10000], "random 28x28 images (real MNIST not found)"
+
+
+def peak_resident_mib(field: str = "VmHWM") -> float:
+    """This process's peak resident memory in MiB (``field="VmRSS"``: the current one, on Linux).
+
+    Linux's ``getrusage`` carries a parent's peak into a child across fork and exec, so a fresh
+    subprocess started by a big benchmark would report the parent's; the kernel's VmHWM is the
+    peak of this process's own memory. Elsewhere, ``getrusage``.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    unit = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit / 2**20
 
 
 def seconds(fn, *args) -> float:

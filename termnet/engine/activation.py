@@ -24,15 +24,37 @@ class Activation(Layer):
               help="leaky_relu's slope below zero"),
     )
 
+    _output: np.ndarray | None = None
+    _deferred: np.ndarray | None = None  # a relu's input, when its output is computed only if read
+
     def __init__(self, name: str, alpha: float = 0.01):
         if name not in ACTIVATIONS:
             raise ValueError(f"Unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
         self.name = name
         self.alpha = float(alpha)
 
+    @property
+    def output(self) -> np.ndarray | None:
+        """The output of the latest forward pass (None before one)."""
+        if self._output is None and self._deferred is not None:
+            self._output = np.maximum(self._deferred, 0)
+        return self._output
+
+    @output.setter
+    def output(self, value: np.ndarray | None) -> None:
+        self._output, self._deferred = value, None
+
+    def defer_output(self, x: np.ndarray) -> None:
+        """Keep ``x``, this relu's input, in place of its output, which ``output`` computes when first read.
+
+        A relu followed by max pooling runs after the pooling inside a network (fusion.py); only a
+        health report reads the full output, so it is computed then, and is what forward would give.
+        """
+        self._output, self._deferred = None, x
+
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         if self.name == "relu":
-            y = np.maximum(x, 0)
+            y = np.maximum(x, 0, out=self.scratch("output", x, reuse=training))
         elif self.name == "tanh":
             y = np.tanh(x)
         elif self.name == "sigmoid":

@@ -169,11 +169,14 @@ class Convolution(Layer):
         sc, sh, sw, sn = x.strides
         windows = as_strided(x, (channels, k, k, out_h, out_w, n), (sc, sh, sw, sh * s, sw * s, sn),
                              writeable=False)
+        # During a fit the matrix and the output are the layer's step buffers (see Layer.scratch).
         taps = channels * k * k
-        cols = np.empty((taps + 1, out_h * out_w * n), dtype=x.dtype)
+        cols = self.scratch_shape("cols", (taps + 1, out_h * out_w * n), x.dtype, reuse=training)
         cols[:taps].reshape(windows.shape)[...] = windows
         cols[taps] = 1
-        out = np.concatenate([self.kernels.reshape(self.depth, -1), self.bias[:, None]], axis=1) @ cols
+        weights = np.concatenate([self.kernels.reshape(self.depth, -1), self.bias[:, None]], axis=1)
+        out = self.scratch_shape("out", (self.depth, cols.shape[1]), np.result_type(weights, cols), reuse=training)
+        np.matmul(weights, cols, out=out)
         if training:
             self.cols = cols
             self.geometry = (x.shape, (top, left, height, width), (out_h, out_w))

@@ -68,7 +68,9 @@ class FC(Layer):
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         self.input = x
-        return x @ self.weights + self.bias
+        out = x @ self.weights
+        out += self.bias  # in place: one array per call, not two
+        return out
 
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
         # dE/dW = x^T . dE/dY (summed over the batch), dE/db = sum of dE/dY, dE/dX = dE/dY . W^T

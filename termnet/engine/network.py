@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from . import fusion
 from .activation import Activation
 from .callbacks import CallbackList
 from .convolution import Convolution
@@ -257,9 +258,8 @@ class Network:
 
     # -- computation ------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
+        """Every layer's forward in turn (a relu before max pooling fused with it, see fusion.py)."""
+        return fusion.forward(self.layers, x, training)
 
     def _fused(self) -> bool:
         last = self.layers[-1]
@@ -274,8 +274,7 @@ class Network:
     def backward(self, output: np.ndarray, target: np.ndarray) -> None:
         """Fill every layer's gradients for the loss of ``output`` against ``target``."""
         error, end = self.output_error(output, target)
-        for layer in reversed(self.layers[self.first_trainable:end]):
-            error = layer.backward(error)
+        fusion.backward(self.layers, error, self.first_trainable, end)
 
     def _workers(self, batch_size: int) -> int:
         if self.threads is not None:
@@ -419,10 +418,13 @@ class Network:
         self.stop_training = False
         self.last_logs = {}
         workers = self._workers(batch_size)
-        self._sharded = ShardedSteps(self, workers) if workers > 1 else None
+        self._sharded = None
         callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": count})
         # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
+            for layer in self.layers:  # each step reuses the arrays of the one before; the fit's end frees them
+                layer.buffers = {}
+            self._sharded = ShardedSteps(self, workers) if workers > 1 else None  # replicas: buffers of their own
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(epochs):
                     self._fit_epoch(epoch, x, y, labels, positions, batch_size, steps, params, grads,
@@ -430,8 +432,11 @@ class Network:
                     if self.stop_training:
                         break
         finally:
+            for layer in self.layers:
+                layer.buffers = None
             if self._sharded:
                 self._sharded.close()
+            self._sharded = None
             callbacks.on_train_end(self.last_logs)
         return self
 

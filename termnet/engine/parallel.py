@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from . import fusion
+
 MIN_SHARD = 32  # below this, Python overhead per layer outweighs the parallel work (measured: 16 gains nothing)
 
 
@@ -60,19 +62,14 @@ class ShardedSteps:
         self.bounds = self._bounds(len(x))
 
         def run(stack, start, stop):
-            out = x[start:stop]
-            for layer in stack:
-                out = layer.forward(out, True)
-            return out
+            return fusion.forward(stack, x[start:stop], True)
 
         futures = [self.pool.submit(run, stack, a, b) for stack, (a, b) in zip(self.stacks, self.bounds)]
         return np.concatenate([f.result() for f in futures])
 
     def backward(self, error: np.ndarray, first: int, end: int) -> None:
         def run(stack, start, stop):
-            shard_error = error[start:stop]
-            for layer in reversed(stack[first:end]):
-                shard_error = layer.backward(shard_error)
+            fusion.backward(stack, error[start:stop], first, end)
 
         for future in [self.pool.submit(run, stack, a, b) for stack, (a, b) in zip(self.stacks, self.bounds)]:
             future.result()

@@ -83,8 +83,9 @@ class Pooling(Layer):
     # window's error lands on exactly one position (ties: the first) in six passes.
     def _forward_2x2(self, x, out_h, out_w, training):
         top, bottom = x[:, :, 0:2 * out_h:2, :2 * out_w], x[:, :, 1:2 * out_h:2, :2 * out_w]
-        rows = np.maximum(top, bottom)
-        out = np.maximum(rows[..., 0::2], rows[..., 1::2])
+        rows = np.maximum(top, bottom, out=self.scratch("rows", top, reuse=training))
+        left, right = rows[..., 0::2], rows[..., 1::2]
+        out = np.maximum(left, right, out=self.scratch("output", left, reuse=training))
         if training:
             self.input, self.output, self.rows = x, out, rows
         return out

@@ -27,7 +27,22 @@ def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int 
     layers = network.layers
     forward = np.zeros((repeats, len(layers)))
     backward = np.zeros((repeats, len(layers)))
-    for r in range(repeats):
+    held = [layer.buffers for layer in layers]
+    for layer in layers:  # as in training, each repeat reuses the arrays of the one before
+        layer.buffers = {}
+    try:
+        _time_steps(network, x, y, forward, backward)
+    finally:
+        for layer, buffers in zip(layers, held):
+            layer.buffers = buffers
+    f, b = np.median(forward, axis=0) * 1e3, np.median(backward, axis=0) * 1e3
+    return [LayerTiming(i, repr(layer), float(f[i]), float(b[i])) for i, layer in enumerate(layers)]
+
+
+def _time_steps(network: Network, x: np.ndarray, y: np.ndarray, forward: np.ndarray, backward: np.ndarray) -> None:
+    """Fill ``forward`` and ``backward`` (repeats x layers) with seconds, each layer run on its own."""
+    layers = network.layers
+    for r in range(len(forward)):
         out = x
         for i, layer in enumerate(layers):
             start = time.perf_counter()
@@ -39,5 +54,3 @@ def profile_layers(network: Network, x: np.ndarray, y: np.ndarray, repeats: int 
             start = time.perf_counter()
             error = layers[i].backward(error)
             backward[r, i] = time.perf_counter() - start
-    f, b = np.median(forward, axis=0) * 1e3, np.median(backward, axis=0) * 1e3
-    return [LayerTiming(i, repr(layer), float(f[i]), float(b[i])) for i, layer in enumerate(layers)]

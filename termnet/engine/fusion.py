@@ -1,0 +1,66 @@
+"""A network's passes through its layers, with a relu and the max pooling after it run as one step.
+
+Max pooling keeps each window's largest value, and relu never changes which value is largest (it is
+monotone), so ``maxpool(relu(x)) == relu(maxpool(x))`` exactly. Run in that order, the relu works on
+a quarter of the values (2x2 windows), forward and backward: backward, relu's mask is taken at each
+window's maximum, where it equals the unfused mask at the position the pooling sends the error to,
+and a window whose values are all <= 0 gets no error either way. Each layer called alone keeps its
+own behaviour; only a network's forward and backward (and their data-parallel shards) fuse, and the
+relu layer still reports its full output (``Activation.output``, computed when first read).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activation import Activation
+from .layer import Layer
+from .pooling import Pooling
+
+
+def fuses(first: Layer, second: Layer) -> bool:
+    """Whether ``first`` then ``second`` run as one step: a relu, then max pooling."""
+    return (isinstance(first, Activation) and first.name == "relu"
+            and isinstance(second, Pooling) and second.mode == "max")
+
+
+def forward(layers: list[Layer], x: np.ndarray, training: bool) -> np.ndarray:
+    """``x`` through every layer, as ``layer.forward`` one after another would give."""
+    index = 0
+    while index < len(layers):
+        layer = layers[index]
+        if index + 1 < len(layers) and fuses(layer, layers[index + 1]):
+            x = relu_max_pool_forward(layer, layers[index + 1], x, training)
+            index += 2
+        else:
+            x = layer.forward(x, training)
+            index += 1
+    return x
+
+
+def backward(layers: list[Layer], error: np.ndarray, start: int, end: int) -> np.ndarray | None:
+    """``error`` back through ``layers[start:end]`` after ``forward``, filling their gradients."""
+    index = end - 1
+    while index >= start:
+        if index - 1 >= start and fuses(layers[index - 1], layers[index]):
+            error = relu_max_pool_backward(layers[index - 1], layers[index], error)
+            index -= 2
+        else:
+            error = layers[index].backward(error)
+            index -= 1
+    return error
+
+
+def relu_max_pool_forward(relu: Activation, pool: Pooling, x: np.ndarray, training: bool) -> np.ndarray:
+    """relu(maxpool(x)): the pooling keeps ``x`` (before relu) for its backward, the relu its input."""
+    pooled = pool.forward(x, training)
+    if not training:  # a fresh array, which nothing else holds
+        return np.maximum(pooled, 0, out=pooled)
+    relu.defer_output(x)
+    return np.maximum(pooled, 0, out=relu.scratch("output", pooled))
+
+
+def relu_max_pool_backward(relu: Activation, pool: Pooling, error: np.ndarray) -> np.ndarray:
+    """The error at relu's input: relu's mask at each window's maximum, then the pooling's backward."""
+    # pool.output is the maximum before relu: relu'(max) is 1 where it is positive
+    return pool.backward(error * (pool.output > 0))

@@ -1,0 +1,190 @@
+"""A relu before max pooling runs fused inside a network; step buffers live only through a fit.
+
+The fused pass must give what the layers give one by one (outputs, every gradient, the relu's
+output that health reports read), in float64, on one thread and on several; the reused arrays
+must never be shared between networks, threads or copies, nor outlive the fit.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from termnet.engine import FC, Activation, Convolution, Flatten, LambdaCallback, Network, Pooling, fusion
+from termnet.engine import layer as layer_module
+from termnet.engine.gradcheck import network_gradient_errors
+from termnet.engine.health import training_health
+from termnet.engine.parallel import ShardedSteps
+
+TOLERANCE = 1e-6
+
+
+@pytest.fixture(autouse=True)
+def every_array_buffered(monkeypatch):
+    """The networks here are tiny: keep even their small arrays between steps, so the reuse is exercised."""
+    monkeypatch.setattr(layer_module, "MIN_BUFFER_BYTES", 0)
+
+
+def cnn(pool=(2, None), size=9, threads=1, dtype="float64", activation="relu"):
+    return (Network(0.05, epochs=2, batch_size=16, seed=5, dtype=dtype, threads=threads)
+            .add(Convolution((2, size, size), 3, 4)).add(Activation(activation)).add(Pooling(*pool))
+            .add(Flatten()).add(FC(4 * ((size - 2 - pool[0]) // (pool[1] or pool[0]) + 1) ** 2, 3))
+            .add(Activation("softmax")).use("cross_entropy"))
+
+
+def batch(n=12, size=9, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 2, size, size)), np.eye(3)[rng.integers(0, 3, n)]
+
+
+def unfused_step(network, x, y):
+    """The classic loop, layer by layer: the output and every gradient (copies)."""
+    out = x
+    for layer in network.layers:
+        out = layer.forward(out, True)
+    error, end = network.output_error(out, y)
+    for layer in reversed(network.layers[network.first_trainable:end]):
+        error = layer.backward(error)
+    return out.copy(), [g.copy() for g in network.grads()]
+
+
+@pytest.mark.parametrize("pool, size", [((2, None), 9), ((2, None), 8), ((3, 2), 9), ((3, None), 11)])
+def test_a_network_pass_equals_the_layer_by_layer_pass(pool, size):
+    network = cnn(pool, size).build((2, size, size))
+    x, y = batch(size=size)
+    want_out, want_grads = unfused_step(network, x, y)
+    out = network.forward(x, training=True)
+    network.backward(out, y)
+    np.testing.assert_allclose(out, want_out, rtol=1e-12, atol=1e-15)
+    for got, want in zip(network.grads(), want_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(network.forward(x), want_out, rtol=1e-12, atol=1e-15)  # inference fuses too
+
+
+@pytest.mark.parametrize("pool", [(2, None), (3, 2)])
+def test_the_fused_pair_passes_ties_and_non_positive_windows_as_the_two_layers_do(pool):
+    # small integers: many tied maxima, exact zeros and windows with nothing above zero
+    x = np.random.default_rng(3).integers(-3, 3, size=(4, 3, 7, 7)).astype(np.float64)
+    relu, pooling = Activation("relu"), Pooling(*pool)
+    want = pooling.forward(relu.forward(x))
+    error = np.random.default_rng(4).normal(size=want.shape)
+    want_error = relu.backward(pooling.backward(error))
+    fused_relu, fused_pool = Activation("relu"), Pooling(*pool)
+    assert fusion.fuses(fused_relu, fused_pool)
+    np.testing.assert_array_equal(fusion.relu_max_pool_forward(fused_relu, fused_pool, x, True), want)
+    np.testing.assert_array_equal(fusion.relu_max_pool_backward(fused_relu, fused_pool, error), want_error)
+    np.testing.assert_array_equal(fused_relu.output, np.maximum(x, 0))  # what relu.forward(x) keeps
+
+
+def test_only_relu_then_max_pooling_fuses():
+    assert not fusion.fuses(Activation("tanh"), Pooling(2))
+    assert not fusion.fuses(Activation("relu"), Pooling(2, mode="average"))
+    assert not fusion.fuses(Pooling(2), Activation("relu"))
+
+
+def test_finite_differences_agree_with_the_fused_backward():
+    network = cnn().build((2, 9, 9))
+    x, y = batch(6)
+    for check in network_gradient_errors(network, x, y, limit=None):
+        assert check.relative_error < TOLERANCE, check
+
+
+def test_sharded_fused_gradients_equal_the_layer_by_layer_gradients():
+    single = cnn(threads=3).build((2, 9, 9))
+    x, y = batch(30)
+    _, want = unfused_step(single, x, y)
+    for layer in single.layers:
+        layer.buffers = {}  # as during a fit: each replica gets buffers of its own
+    sharded = ShardedSteps(single, 3)
+    try:
+        for stack in sharded.stacks[1:]:
+            for mine, theirs in zip(stack, single.layers):
+                assert mine.buffers == {} and mine.buffers is not theirs.buffers
+        output = sharded.forward(x)
+        error, end = single.output_error(output, y)
+        sharded.backward(error, single.first_trainable, end)
+    finally:
+        sharded.close()
+    for got, expected in zip(single.grads(), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fit_trains_as_the_classic_loop_does(threads):
+    """Two epochs of fit (fused, buffers reused across steps) equal plain SGD steps layer by layer."""
+    x, y = batch(40, seed=1)
+    trained = cnn(threads=threads, activation="relu")
+    trained.shuffle = False
+    trained.fit(x, y)
+    classic = cnn(activation="relu").build((2, 9, 9))
+    for _ in range(2):
+        for start in range(0, len(x), 16):
+            unfused_step(classic, x[start:start + 16], y[start:start + 16])
+            for param, grad in zip(classic.params(), classic.grads()):
+                param -= 0.05 * grad
+    for got, want in zip(trained.params(), classic.params()):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_health_reports_the_dead_share_of_a_fused_relu():
+    network = cnn().build((2, 9, 9))
+    x, y = batch()
+    network.backward(network.forward(x, training=True), y)
+    fused = {row.index: row.dead_share for row in training_health(network)}
+    unfused_step(network, x, y)
+    assert fused == {row.index: row.dead_share for row in training_health(network)}
+    assert fused[1] is not None
+
+
+def test_step_buffers_last_one_fit_and_are_never_copied():
+    network = cnn(dtype="float32")
+    x, y = batch(32)
+    seen = []
+
+    def during(batch_index, logs):
+        conv = network.layers[0]
+        seen.append((conv.buffers is not None, copy.deepcopy(conv).buffers, copy.copy(conv).buffers))
+
+    network.fit(x, y, epochs=1, callbacks=[LambdaCallback(on_batch_end=during)])
+    assert seen and all(held and deep is None and shallow is None for held, deep, shallow in seen)
+    assert all(layer.buffers is None for layer in network.layers), "a fit's end must free the step buffers"
+
+
+def test_the_same_array_serves_every_training_step_of_a_fit_only():
+    conv = Convolution((1, 5, 5), 3, 2)
+    conv.build((1, 5, 5), np.random.default_rng(0), "xavier", np.float64)
+    x1, x2 = np.random.default_rng(1).normal(size=(2, 4, 1, 5, 5))
+    alone = conv.forward(x1)
+    conv.forward(x2)
+    np.testing.assert_array_equal(alone, conv.forward(x1, training=False))  # outside a fit: fresh arrays
+    conv.buffers = {}
+    first = conv.forward(x1)
+    assert np.shares_memory(first, conv.forward(x2)), "a fit's steps reuse the output array"
+    assert not np.shares_memory(conv.forward(x1, training=False), first), "inference never touches them"
+    twin = conv.replica()
+    assert twin.buffers == {} and twin.buffers is not conv.buffers
+    held = {name: array for name, (_, array) in conv.buffers.items()}
+    conv.forward(x1[:3])  # an epoch's shorter last batch replaces the arrays, never adds a second set
+    assert conv.buffers.keys() == held.keys()
+    assert not any(np.shares_memory(conv.buffers[name][1], array) for name, array in held.items())
+
+
+def test_two_networks_training_at_once_never_share_a_buffer():
+    x, y = batch(32, seed=2)
+    outer, inner = cnn(dtype="float32"), cnn(dtype="float32")
+    held = {}
+
+    def buffered(network):
+        return [array for layer in network.layers for _, array in (layer.buffers or {}).values()]
+
+    def during_inner(batch_index, logs):
+        held["inner"] = buffered(inner)
+
+    def during_outer(batch_index, logs):
+        if batch_index == 0:  # the inner network's whole fit runs while the outer one's is under way
+            inner.fit(x, y, epochs=1, callbacks=[LambdaCallback(on_batch_end=during_inner)])
+            held["outer"] = buffered(outer)
+
+    outer.fit(x, y, epochs=1, callbacks=[LambdaCallback(on_batch_end=during_outer)])
+    assert held["outer"] and held["inner"]
+    assert not any(np.shares_memory(a, b) for a in held["outer"] for b in held["inner"])
