@@ -232,7 +232,7 @@ MUTANTS = [
            "if self.control.running.is_set():",
            "p (pause) is shown as paused but training goes on", ("tests/app/test_training_view.py",)),
     Mutant("validation-not-passed", "termnet/app/screens/dashboard.py",
-           "network.fit(x, y, validation_split=validation_split or None, callbacks=[bridge])",
+           "network.fit(x, y, validation_split=validation_split, callbacks=[bridge])",
            "network.fit(x, y, callbacks=[bridge])",
            "the Train tab never gets validation loss and accuracy",
            ("tests/app/test_training_view.py", "tests/app/test_dashboard.py")),
@@ -251,8 +251,8 @@ MUTANTS = [
            "float(recall.mean())",
            "evaluate reports mean per-class recall as accuracy", ("tests/test_metrics.py", "tests/cli/test_cli.py")),
     Mutant("save-only-on-resume", "termnet/cli/train.py",
-           "if args.save and epochs_run + history_before > 0:",
-           "if args.save and history_before > 0:",
+           "elif target and epochs_run + history_before > 0:",
+           "elif target and history_before > 0:",
            "train --save is ignored unless resuming", ("tests/cli/test_cli.py",)),
 ]
 
