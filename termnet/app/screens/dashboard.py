@@ -475,7 +475,7 @@ class DashboardScreen(Screen):
         if image.shape != tuple(network.input_shape[1:]):
             view.show_message("The canvas does not match the network's input size.")
             return
-        view.show_prediction(network.predict(image[None, None])[0], app.dataset.class_names, app.shows_grey)
+        view.show_prediction(network.predict(image[None, None])[0], app.dataset.class_names, app.shows_grey, image)
         self.inside_source = ("drawn", None)
 
     def _current_network(self, dtype="float32"):
