@@ -19,8 +19,10 @@ def footer_text(app) -> str:
     from textual.widgets._footer import FooterKey, FooterLabel
 
     footer = app.screen.query_one("Footer")
+    palette = [key for key in footer.query(FooterKey) if key.has_class("-command-palette")]
+    limit = palette[0].region.x if palette else footer.region.right  # the palette key is docked over the right end
     parts = [f"{key.key_display} {key.description}" for key in footer.query(FooterKey)
-             if key.region.right <= footer.region.right]
+             if key not in palette and key.region.right <= limit]
     return " ".join(parts + [str(label.render()) for label in footer.query(FooterLabel)])
 
 
@@ -158,3 +160,14 @@ async def test_a_fields_problem_is_shown_whole_at_80x24(digits):
         assert "whole number" in text
         assert on_screen(problem, app) and problem.size.width * problem.size.height >= len(text)
         assert problem.size.height >= 2 or problem.size.width >= len(text)  # wrapped, not cut
+
+
+async def test_with_a_network_on_screen_every_tab_still_shows_continue_help_and_quit(digits):
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SMALL) as pilot:
+        await train(pilot)
+        for tab in "btcgirv":
+            await pilot.press(tab)
+            await pilot.pause()
+            shown = footer_text(app)
+            assert all(key in shown for key in ("s Start", "C Continue", "? Help", "q Quit")), (tab, shown)

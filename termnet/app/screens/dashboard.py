@@ -148,7 +148,8 @@ class DashboardScreen(Screen):
             with TabPane(self.tab_label("draw"), id="draw"):
                 yield DrawView(self.image_shape[1:])
         yield Static("", id="too-small")
-        yield Footer(compact=True)
+        # no "^p palette" at the footer's end: its 12 columns hold Quit at 80; the help's first line names ctrl+p
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_resize(self, event) -> None:
         width, height = event.size

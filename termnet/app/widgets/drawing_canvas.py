@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-from ...display import grey
+from ...display import HalfBlocks
 
 # a soft round pen, about as wide as an MNIST stroke: the centre, then its four neighbours
 PEN = ((0, 0, 1.0), (-1, 0, 0.6), (1, 0, 0.6), (0, -1, 0.6), (0, 1, 0.6))
@@ -29,7 +28,7 @@ class DrawingCanvas(Widget, can_focus=True):
         Binding("down", "move(0, 1)", "↓", show=False, tooltip="Move the pen"),
         Binding("left", "move(-1, 0)", "←", show=False, tooltip="Move the pen"),
         Binding("right", "move(1, 0)", "→", show=False, tooltip="Move the pen"),
-        Binding("space", "pen", "Pen up/down", tooltip="Lower or lift the pen: moving it while down draws"),
+        Binding("space", "pen", "Pen", tooltip="Lower or lift the pen: moving it while down draws"),
         Binding("backspace", "clear", "Clear", tooltip="Clear the canvas"),
     ]
 
@@ -123,17 +122,6 @@ class DrawingCanvas(Widget, can_focus=True):
             if pixel[0] + 1 < self.image.shape[0]:  # a cell is two pixels tall: paint the lower one too
                 self.stroke(pixel[0] + 1, pixel[1])
 
-    def render(self) -> Text:
-        image = self.image
-        if image.shape[0] % 2:  # an odd height: a blank last half row
-            image = np.vstack([image, np.zeros((1, image.shape[1]), np.float32)])
-        text = Text()
-        for row in range(0, image.shape[0], 2):
-            for col in range(image.shape[1]):
-                upper, lower = image[row, col], image[row + 1, col]
-                up_colour = "#ff5050" if (row, col) == self.cursor else grey(upper)
-                low_colour = "#ff5050" if (row + 1, col) == self.cursor else grey(lower)
-                text.append("▀", style=f"{up_colour} on {low_colour}")
-            if row + 2 < image.shape[0]:
-                text.append("\n")
-        return text
+    def render(self) -> HalfBlocks:
+        pen = "#ff5050"
+        return HalfBlocks(self.image, marks={self.cursor: pen})
