@@ -65,6 +65,18 @@ class TermnetApp(App):
             self.exit()
             return
         self.push_screen(ConfirmScreen(question), lambda yes: yes and self.exit())
+    def notify(self, message, *args, timeout: float | None = None, **kwargs) -> None:
+        super().notify(message, *args, timeout=timeout, **kwargs)
+        # Seen in tmux at 80x24 (Textual 8.2.8): once a stack of toasts expires, the cells they covered keep
+        # their text in a real terminal until something else redraws them (the pilot's screenshots are clean).
+        # A full repaint after the last toast has gone clears them.
+        seconds = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self.set_timer(seconds + 0.5, self._repaint_after_toasts)
+
+    def _repaint_after_toasts(self) -> None:
+        if not self._notifications and self.screen_stack:
+            self.screen.refresh(self.screen.region)
+
     @property
     def shows_grey(self) -> bool:
         """False in a monochrome terminal (NO_COLOR): digits are then drawn as on/off half blocks."""

@@ -1,5 +1,7 @@
 """The dashboard meets broken files, bad numbers, keys at the wrong time: a message, never an exit or a lost stack."""
 
+import asyncio
+
 import pytest
 from textual.widgets import Input, Label
 
@@ -128,3 +130,19 @@ async def test_the_save_dialog_refuses_folders_and_missing_folders_and_asks_befo
         await pilot.press("y")
         await pilot.pause()
         assert existing.read_bytes() != b"precious" and f"Saved {existing}" in notifications(app)
+
+
+async def test_the_whole_screen_is_repainted_once_the_last_toast_has_gone(digits):
+    """In a real terminal, expired toasts left their text behind until something redrew those cells."""
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        screen, repaints = app.screen, []
+        original = screen.refresh
+        screen.refresh = lambda *regions, **kwargs: (repaints.append(regions), original(*regions, **kwargs))[1]
+        app.notify("first", timeout=0.1)
+        app.notify("second", timeout=0.3)
+        await asyncio.sleep(1.2)
+        await pilot.pause()
+        assert not app._notifications
+        assert (screen.region,) in repaints
