@@ -73,11 +73,11 @@ def summary(args) -> int:
         return 0
     spec = load_spec(target)
     shape = IMAGE_SHAPES.get(args.data, (1, 28, 28))
-    note = ""
-    if target in PRESETS:  # a preset fits the images, as in train and the dashboard
+    fitted = target in PRESETS  # a preset fits the images, as in train and the dashboard
+    if fitted:
         spec, note = fit_preset(spec, shape)
     print(f"{spec.name}: {spec.description}" if spec.description else spec.name)
-    if target in PRESETS:
+    if fitted:
         print(stack_line(spec, shape) + (f"\n{note}" if note else ""))
     print(spec.build(shape).summary(shape))
     return 0

@@ -49,7 +49,7 @@ def train(args) -> int:
         validation_split = params["validation_split"]
     data = load_data(dataset, data_dir, train_size, quiet=False)
     if not args.resume:
-        if spec.name in PRESETS and (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand
+        if (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand; a spec file is as written
             spec, note = fit_preset(spec, data.image_shape)
             if note:
                 print(note, file=sys.stderr)

@@ -28,6 +28,13 @@ def notifications(app) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
+async def start_training(pilot) -> None:
+    """Press s and return once the training worker runs (it is still running: keys arrive during it)."""
+    await pilot.pause()
+    await key(pilot.app, "s")
+    await wait_until(lambda: pilot.app.dashboard.training)
+
+
 async def wait_until(condition, seconds: float = 30.0) -> None:
     """Poll while training runs: pilot.pause() would wait for an idle app, which comes only at the end."""
     for _ in range(int(seconds / 0.01)):

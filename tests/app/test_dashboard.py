@@ -11,7 +11,7 @@ from termnet.app import make_app
 from termnet.app.widgets.layer_list import LayerList
 from termnet.spec import load_spec
 
-from .pilot import SIZE, key, notifications, rendered_text, train, wait_until
+from .pilot import SIZE, key, notifications, rendered_text, start_training, train, wait_until
 
 
 async def test_build_a_stack_by_keys_alone_then_train_it(digits):
@@ -195,9 +195,7 @@ async def test_digits_are_drawn_without_colour_when_no_color_is_set(digits, monk
 async def test_data_and_models_wait_while_training(digits):
     app = make_app(dataset=digits, preset="article-mlp")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await key(app, "s")
-        await wait_until(lambda: app.dashboard.training)
+        await start_training(pilot)
         await key(app, "D")
         await key(app, "L")
         await wait_until(lambda: "Wait until training ends" in notifications(app))  # a busy machine is slow

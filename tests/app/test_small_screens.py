@@ -9,7 +9,7 @@ from termnet.app import make_app
 from termnet.app.widgets.digit_grid import DigitGrid
 from termnet.data import Dataset
 
-from .pilot import rendered_text, train
+from .pilot import rendered_text, train, wait_until
 
 SMALL = (80, 24)
 
@@ -62,10 +62,7 @@ async def test_while_training_the_footer_offers_pause_and_stop_instead_of_start(
         await pilot.pause()
         app.dashboard.query_one("#form").set_values({"epochs": 200})
         await pilot.press("s")
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if "x Stop" in footer_text(app):
-                break
+        await wait_until(lambda: "x Stop" in footer_text(app))
         shown = footer_text(app)
         assert "p Pause" in shown and "x Stop" in shown and "s Start" not in shown, shown
         await pilot.press("x")
@@ -93,10 +90,7 @@ async def test_the_progress_line_keeps_speed_and_time_left_at_80x24(digits):
         app.dashboard.query_one("#form").set_values({"epochs": 300})
         await pilot.press("s")
         text = app.dashboard.query_one("#progress-text", Static)
-        for _ in range(300):
-            await pilot.pause(0.02)
-            if "left" in str(text.render()):
-                break
+        await wait_until(lambda: "left" in str(text.render()))
         line = str(text.render())
         assert "img/s" in line and "left" in line
         assert text.region.x + len(line) <= SMALL[0], f"cut at 80 columns: {line!r}"

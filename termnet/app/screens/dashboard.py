@@ -249,19 +249,12 @@ class DashboardScreen(Screen):
     def action_start(self) -> None:
         """Train the stack and settings on screen from scratch."""
         app = self.app
-        if self.training:
-            self.notify("Training is already running (x stops it)", severity="warning")
-            return
-        if app.dataset is None:
+        if app.dataset is None and not self.training:
             self.notify("The data is still loading", severity="warning")
             return
-        spec, values, problems = self.current_spec()
-        if problems:
-            self.notify("\n".join(problems), title="Cannot start training", severity="error", timeout=8)
-            self.action_tab("build")
+        if (settings := self._settings_to_train("Cannot start training")) is None:
             return
-        train_size = values.get("train_size") or None
-        split = values.get("validation_split", 0.0)
+        spec, values, train_size, split = settings
         try:
             network = spec.build(app.dataset.image_shape, **values)
             note = self._validation_note(network, train_size, split)
@@ -278,20 +271,13 @@ class DashboardScreen(Screen):
         """Train the network on screen for the form's epochs more: its weights, optimizer state, history and
         schedule position go on (training.continuation says what the form may change and what the schedule does)."""
         app, trained = self.app, self.network
-        if self.training:
-            self.notify("Training is already running (x stops it)", severity="warning")
-            return
-        if trained is None or app.dataset is None:
+        if (trained is None or app.dataset is None) and not self.training:
             self.notify("Nothing to continue: s trains the stack, L loads a model", severity="warning")
             return
         data = app.dataset
-        spec, values, problems = self.current_spec()
-        if problems:
-            self.notify("\n".join(problems), title="Cannot continue training", severity="error", timeout=8)
-            self.action_tab("build")
+        if (settings := self._settings_to_train("Cannot continue training")) is None:
             return
-        train_size = values.get("train_size") or None
-        split = values.get("validation_split", 0.0)
+        spec, values, train_size, split = settings
         try:
             problem = continue_problem(trained, spec.build_layers(data.image_shape), values, data.image_shape,
                                        len(data.class_names))
@@ -313,6 +299,19 @@ class DashboardScreen(Screen):
                       f"Continuing after epoch {first}: {network.epochs} more epoch(s), {plan}…")
         self.spec, self.continued_from = spec, self.run_name or ""
         self._launch(network, train_size, split)
+
+    def _settings_to_train(self, title: str) -> tuple[Spec, dict, int | None, float] | None:
+        """The stack and settings on screen, the training images to use (None: all) and the validation share;
+        None, with a message saying why, while a run trains or while the form or the stack has a problem."""
+        if self.training:
+            self.notify("Training is already running (x stops it)", severity="warning")
+            return None
+        spec, values, problems = self.current_spec()
+        if problems:
+            self.notify("\n".join(problems), title=title, severity="error", timeout=8)
+            self.action_tab("build")
+            return None
+        return spec, values, values.get("train_size") or None, values.get("validation_split", 0.0)
 
     def _launch(self, network, train_size: int | None, split: float) -> None:
         self.control = TrainingControl()
