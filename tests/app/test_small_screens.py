@@ -9,7 +9,7 @@ from termnet.app import make_app
 from termnet.app.widgets.digit_grid import DigitGrid
 from termnet.data import Dataset
 
-from .pilot import rendered_text, train, wait_until
+from .pilot import rendered_text, start_training, train, wait_until
 
 SMALL = (80, 24)
 
@@ -60,8 +60,8 @@ async def test_while_training_the_footer_offers_pause_and_stop_instead_of_start(
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
-        app.dashboard.query_one("#form").set_values({"epochs": 200})
-        await pilot.press("s")
+        app.dashboard.query_one("#form").set_values({"epochs": 5000})  # runs until x: a loaded machine can't outpace it
+        await start_training(pilot)  # pilot.press would wait for an idle app, which may come only after training
         await wait_until(lambda: "x Stop" in footer_text(app))
         shown = footer_text(app)
         assert "p Pause" in shown and "x Stop" in shown and "s Start" not in shown, shown
@@ -87,8 +87,8 @@ async def test_the_progress_line_keeps_speed_and_time_left_at_80x24(digits):
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
-        app.dashboard.query_one("#form").set_values({"epochs": 300})
-        await pilot.press("s")
+        app.dashboard.query_one("#form").set_values({"epochs": 5000})  # runs until x
+        await start_training(pilot)
         text = app.dashboard.query_one("#progress-text", Static)
         await wait_until(lambda: "left" in str(text.render()))
         line = str(text.render())
