@@ -34,7 +34,9 @@ class TermnetApp(App):
         Binding("S", "save_model", "Save model", show=False,
                 tooltip="Save the trained network (its weights and settings) to a .termnet file"),
         Binding("L", "load_model", "Load model", show=False,
-                tooltip="Load a .termnet file: its stack, its weights and its results on the test set"),
+                tooltip="Load a .termnet (or .onnx) file: its stack, its weights and its results on the test set"),
+        Binding("E", "export_onnx", "Export ONNX", show=False,
+                tooltip="Write the trained network as an .onnx file, for ONNX Runtime, PyTorch and other frameworks"),
         Binding("W", "write_spec", "Write spec", show=False,
                 tooltip="Write the stack and settings of the Build tab to a spec file (TOML)"),
         Binding("R", "read_spec", "Read spec", show=False, tooltip="Read a spec file (TOML) into the Build tab"),
@@ -212,8 +214,9 @@ class TermnetApp(App):
 
     picker_folder: Path | None = None  # the folder of the last file chosen: the next file dialog opens there
 
-    def _ask(self, title: str, default: str, then, saving: bool) -> None:
-        """Open the file dialog on the last folder used (else the current one); ``then(full path)`` if chosen."""
+    def _ask(self, title: str, default: str, then, saving: bool, also: tuple[str, ...] = ()) -> None:
+        """Open the file dialog on the last folder used (else the current one); ``then(full path)`` if chosen;
+        it lists the files with ``default``'s suffix and those in ``also``."""
         from .screens.file_picker import FilePickerScreen
 
         def chosen(path: str | None) -> None:
@@ -222,7 +225,7 @@ class TermnetApp(App):
                 then(path)
 
         folder = self.picker_folder if self.picker_folder and self.picker_folder.is_dir() else None
-        self.push_screen(FilePickerScreen(title, default, folder, saving), chosen)
+        self.push_screen(FilePickerScreen(title, default, folder, saving, also), chosen)
 
     def action_save_model(self) -> None:
         if self.network is None:
@@ -266,7 +269,8 @@ class TermnetApp(App):
 
     def action_load_model(self) -> None:
         if not self._busy_training():
-            self._ask("Load a model from a .termnet file", "model.termnet", self._load_model, saving=False)
+            self._ask("Load a model from a .termnet or .onnx file", "model.termnet", self._load_model, saving=False,
+                      also=(".onnx",))
 
     def _load_model(self, path: str) -> None:
         if self._busy_training():
@@ -277,8 +281,8 @@ class TermnetApp(App):
                         timeout=10, markup=False)
             return
         try:
-            network, metadata = load_model(path)
-        except (ModelFileError, ValueError, OSError) as error:
+            network, metadata = read_onnx_model(path) if path.suffix.lower() == ".onnx" else load_model(path)
+        except (ModelFileError, ValueError, OSError) as error:  # an ONNXFileError, or no onnx package, too
             self.notify(str(error), title="Cannot load model", severity="error", timeout=10, markup=False)
             return
         if self.dataset is None or tuple(network.input_shape) != self.dataset.image_shape:
@@ -294,7 +298,27 @@ class TermnetApp(App):
         result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
         self.dashboard.record_run(network, result.accuracy, name=path.name)
         self.saved_network = network  # it is in a file already: quitting loses nothing
-        self.notify(f"Loaded {path}: trained {network.epochs_trained} epoch(s); see c, g and r", markup=False)
+        trained = "read from ONNX" if path.suffix.lower() == ".onnx" else f"trained {network.epochs_trained} epoch(s)"
+        self.notify(f"Loaded {path}: {trained}; see c, g and r", markup=False)
+
+    def action_export_onnx(self) -> None:
+        if self._busy_training():  # the weights change under a running fit: export them once it stops
+            return
+        if self.network is None:
+            self.notify("Train or load a model first", severity="warning")
+            return
+        self._ask("Export the model to an .onnx file", "model.onnx",
+                  lambda path: self._writable(path, self._export_onnx), saving=True)
+
+    def _export_onnx(self, path: str) -> None:
+        from ..onnx.export import export_onnx
+
+        try:
+            export_onnx(self.network, path)
+        except (OSError, ValueError) as error:  # no onnx package says what to install
+            self.notify(f"{path}: {error}", title="Not exported", severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"Exported {path}: input 'input', output 'output'", markup=False)
 
     def action_write_spec(self) -> None:
         self._ask("Write the spec to a .toml file", "spec.toml", self._write_spec, saving=True)
@@ -326,6 +350,13 @@ class TermnetApp(App):
                         timeout=10, markup=False)
         else:
             self.load_spec_into_dashboard(str(path))
+
+
+def read_onnx_model(path: Path) -> tuple:
+    """An ONNX file's network and the metadata a model file would have (none): what load_model gives."""
+    from ..onnx.importer import read_onnx
+
+    return read_onnx(path), {}
 
 
 def make_app(dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
 from ..settings import SETTINGS, Setting
+from . import onnx_commands
 
 
 class Parser(argparse.ArgumentParser):
@@ -142,8 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--data", choices=list(IMAGE_SHAPES), help="image shape of this dataset (default: mnist)")
 
     export = commands.add_parser("export-code", help="print a Python script that builds and trains a spec")
-    export.add_argument("spec", metavar="PRESET|SPEC")
+    export.add_argument("spec", metavar="PRESET|SPEC|MODEL")
     export.add_argument("--data", choices=list(IMAGE_SHAPES), help="image shape of this dataset (default: mnist)")
+    export.add_argument("--framework", choices=["termnet", "pytorch"], default="termnet",
+                        help="pytorch: a torch.nn.Sequential script loading a saved MODEL's weights")
+    onnx_commands.add_parsers(commands)
 
     data = commands.add_parser("data", help="list or download datasets")
     data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -164,7 +168,7 @@ def _dispatch(args) -> int:
     from . import train as train_command
 
     handlers = {"train": train_command.train, "evaluate": model_commands.evaluate, "predict": model_commands.predict,
-                "summary": model_commands.summary, "export-code": export.export}
+                "summary": model_commands.summary, "export-code": export.export, **onnx_commands.HANDLERS}
     if args.command in handlers:
         return handlers[args.command](args)
     if args.command == "data":

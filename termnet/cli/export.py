@@ -1,4 +1,5 @@
-"""termnet export-code: a spec as a short, runnable script using the engine's add().use().fit()."""
+"""termnet export-code: a spec as a short, runnable script using the engine's add().use().fit(), or (--framework
+pytorch) a saved model as a PyTorch script."""
 
 from __future__ import annotations
 
@@ -60,5 +61,12 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
 
 
 def export(args) -> int:
+    if getattr(args, "framework", "termnet") == "pytorch":  # a trained model, its weights loaded by the script
+        from ..engine import load_model
+        from ..onnx.pytorch_code import pytorch_script
+
+        network, _ = load_model(args.spec)
+        print(pytorch_script(network, args.spec), end="")
+        return 0
     print(export_code(args.spec, args.data or "mnist"), end="")
     return 0

@@ -202,7 +202,7 @@ async def test_the_dialog_fits_80x24_and_120x40_and_its_list_scrolls(digits, tmp
             await pilot.pause()
             picker = await open_picker(pilot, "L", names)
             await dialog_fits(app, size)
-            assert str(picker.query_one("#picker-title", Label).content) == "Load a model from a .termnet file"
+            assert str(picker.query_one("#picker-title", Label).content) == "Load a model from a .termnet or .onnx file"
             tree = picker.query_one(FileTree)
             assert tree.max_scroll_y > 0  # 41 lines do not fit: the list scrolls, the dialog does not grow
             await pilot.press("tab", *["down"] * 40)

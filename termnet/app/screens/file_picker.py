@@ -1,7 +1,8 @@
 """FilePickerScreen: choose a file to save to or load from; dismisses with its full path or None.
 
 The dialog shows the folder it is in as a full path, that folder's subfolders and the files of the kind
-asked for (the default name's suffix: ``.termnet`` models, ``.toml`` specs), and a name field. A name is
+asked for (the default name's suffix: ``.termnet`` models, ``.toml`` specs, and any others the caller adds, such as
+``.onnx`` beside models to load), and a name field. A name is
 read against the folder shown, not against the directory termnet was started in.
 """
 
@@ -22,21 +23,21 @@ from textual.widgets.tree import TreeNode
 
 
 class FileTree(DirectoryTree):
-    """A folder's subfolders and its files with one suffix; the first line, "..", goes up a folder.
+    """A folder's subfolders and its files with the suffixes given; the first line, "..", goes up a folder.
 
     Hidden entries (a name starting with ".") are left out: they are caches and half-written temporaries.
     Folders end with "/" instead of carrying emoji icons, which some terminals draw two cells wide."""
 
     ICON_NODE = ICON_NODE_EXPANDED = ICON_FILE = ""
 
-    def __init__(self, path: Path, suffix: str, **kwargs):
+    def __init__(self, path: Path, suffixes: Iterable[str], **kwargs):
         super().__init__(path, **kwargs)
-        self.suffix = suffix.lower()
+        self.suffixes = {suffix.lower() for suffix in suffixes}
         self.auto_expand = False  # a folder chosen becomes the folder shown, it does not unfold in place
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [path for path in paths if not path.name.startswith(".")
-                and (self._safe_is_dir(path) or path.suffix.lower() == self.suffix)]
+                and (self._safe_is_dir(path) or path.suffix.lower() in self.suffixes)]
 
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         if node is self.root:
@@ -50,7 +51,7 @@ class FileTree(DirectoryTree):
 class FilePickerScreen(ModalScreen[str | None]):
     """Args: title (what the file is for), default (the name offered; its suffix picks the files listed),
     folder (where to start), saving (True: choosing a file in the list only fills the name, so that
-    overwriting it takes one more enter; False: choosing a file accepts it)."""
+    overwriting it takes one more enter; False: choosing a file accepts it), also (more suffixes to list)."""
 
     DEFAULT_CSS = """
     FilePickerScreen { align: center middle; }
@@ -67,9 +68,11 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     folder: reactive[Path] = reactive(Path, init=False)
 
-    def __init__(self, title: str, default: str, folder: str | Path | None = None, saving: bool = True):
+    def __init__(self, title: str, default: str, folder: str | Path | None = None, saving: bool = True,
+                 also: tuple[str, ...] = ()):
         super().__init__()
         self.title_text, self.default, self.saving = title, default, saving
+        self.suffixes = (Path(default).suffix, *also)
         if folder is None:
             try:
                 folder = Path.cwd()
@@ -81,7 +84,7 @@ class FilePickerScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.title_text, id="picker-title", markup=False)
             yield Label(self._folder_line(), id="picker-folder", markup=False)
-            yield FileTree(self.folder, Path(self.default).suffix, id="picker-tree")
+            yield FileTree(self.folder, self.suffixes, id="picker-tree")
             yield Input(self.default, id="path", placeholder="a file name, or a folder to go into")
             yield Label("enter: accept · escape: cancel · tab: list / name · backspace or ..: up", id="picker-keys")
 
