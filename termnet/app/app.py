@@ -30,6 +30,8 @@ class TermnetApp(App):
     COMMANDS = App.COMMANDS | {TermnetCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="Show every key and what each tab shows"),
+        Binding("f1", "explain", "Explain", show=False,
+                tooltip="Explain what is focused (a layer, a setting, a chart, a tab): what it is and what to try"),
         Binding("q", "quit", "Quit", tooltip="Quit (asks first while training runs or the trained network is unsaved)"),
         Binding("S", "save_model", "Save model", show=False,
                 tooltip="Save the trained network (its weights and settings) to a .termnet file"),
@@ -206,6 +208,12 @@ class TermnetApp(App):
             return
         self.notify(f"Read {name_or_path}: {spec.description or spec.name}", title=f"Loaded {spec.name}",
                     markup=False)
+
+    def action_explain(self) -> None:
+        from .explain import explanation
+
+        title, text = explanation(self.focused)
+        self.notify(text, title=title, timeout=20)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

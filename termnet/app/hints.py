@@ -12,6 +12,7 @@ TAB_HINTS = {  # each fits the one line under the tabs at 80 columns (HINT_WIDTH
     "inside": "One digit through the network, layer by layer: activations, weights, filters",
     "runs": "Every run of this session: its settings, test accuracy and loss curve",
     "draw": "Draw with the arrows and space (or the mouse): the network guesses as you draw",
+    "lesson": "One sample forward, its error back: ← → step, space plays, enter learns",
 }
 #: The hint line's width at 80 columns (one cell of padding each side).
 HINT_WIDTH = 78

@@ -35,6 +35,7 @@ from ..messages import (
 )
 from ..panes.draw import DrawView
 from ..panes.inside import InsideView
+from ..panes.lesson import LessonView, lesson_network
 from ..panes.results import ConfusionView, DigitsView
 from ..panes.runs import Run, RunsView
 from ..panes.train import TrainView
@@ -65,7 +66,7 @@ class DashboardScreen(Screen):
         Binding("b", "tab('build')", "Build", show=False), Binding("t", "tab('train')", "Train", show=False),
         Binding("c", "tab('confusion')", "Confusion", show=False), Binding("g", "tab('digits')", "Digits", show=False),
         Binding("i", "tab('inside')", "Inside", show=False), Binding("r", "tab('runs')", "Runs", show=False),
-        Binding("v", "tab('draw')", "Draw", show=False),
+        Binding("v", "tab('draw')", "Draw", show=False), Binding("l", "tab('lesson')", "Lesson", show=False),
         Binding("k", "check_gradients", "Check gradients", show=False,
                 tooltip="Check the stack's gradients against finite differences (on the Inside tab)"),
         Binding("o", "time_layers", "Time layers", show=False,
@@ -83,7 +84,8 @@ class DashboardScreen(Screen):
     ]
     #: Each tab's label shows the key that opens it.
     TAB_LABELS = {"build": ("b", "Build"), "train": ("t", "Train"), "confusion": ("c", "Confusion"),
-                  "digits": ("g", "Digits"), "inside": ("i", "Inside"), "runs": ("r", "Runs"), "draw": ("v", "Draw")}
+                  "digits": ("g", "Digits"), "inside": ("i", "Inside"), "runs": ("r", "Runs"), "draw": ("v", "Draw"),
+                  "lesson": ("l", "Lesson")}
 
     @classmethod
     def tab_label(cls, tab: str) -> str:
@@ -147,6 +149,8 @@ class DashboardScreen(Screen):
                 yield RunsView()
             with TabPane(self.tab_label("draw"), id="draw"):
                 yield DrawView(self.image_shape[1:])
+            with TabPane(self.tab_label("lesson"), id="lesson"):
+                yield LessonView(id="lesson-view")
         yield Static("", id="too-small")
         # no "^p palette" at the footer's end: its 12 columns hold Quit at 80; the help's first line names ctrl+p
         yield Footer(compact=True, show_command_palette=False)
@@ -170,7 +174,8 @@ class DashboardScreen(Screen):
     # -- navigation and stack ------------------------------------------------------
     # a tab shows whatever holds focus, so switching tabs moves focus into the new one
     FOCUS_IN_TAB = {"build": "#layers", "train": "#epochs", "confusion": "#confusion-view", "digits": "#grid",
-                    "inside": "#inside-view", "runs": "#runs-table", "draw": "#canvas"}
+                    "inside": "#inside-view", "runs": "#runs-table", "draw": "#canvas",
+                    "lesson": "#lesson-view"}
 
     def show_hint(self) -> None:
         """The line under the header: what to press first on a fresh Build tab, else what this tab shows."""
@@ -201,6 +206,8 @@ class DashboardScreen(Screen):
             self.query_one(TrainView).redraw_plot()
         elif tab == "inside":
             self.refresh_inside()
+        elif tab == "lesson":
+            self.refresh_lesson()
 
     def action_preset(self, name: str) -> None:
         if self.refuse_while_training():
@@ -503,3 +510,29 @@ class DashboardScreen(Screen):
             self.action_tab("inside")
             data, batch = self.app.dataset, min(network.batch_size, len(self.app.dataset.x_train))
             self.query_one(InsideView).time_layers(network, data.x_train[:batch], data.y_train[:batch])
+
+    # -- the Lesson tab (panes/lesson.py) ---------------------------------------------------------------
+    def refresh_lesson(self) -> None:
+        """The Lesson follows the network on screen when it is the Build tab's stack, else that stack, fresh."""
+        view, data = self.query_one(LessonView), self.app.dataset
+        spec, values, problems = self.current_spec()
+        if data is None or problems:
+            view.show_message(" · ".join(problems) or "The data is still loading…")
+            if data is None:  # looks again soon, while the tab is on screen
+                self.set_timer(0.5, lambda: self.query_one(TabbedContent).active == "lesson" and self.refresh_lesson())
+            return
+        network = lesson_network(self.network, spec.build(data.image_shape, **values), view.network)
+        chosen = self.inside_source[1] if self.inside_source[0] == "test" else None  # the Digits tab's choice
+        view.show(network, data, self.app.shows_grey, lambda: self.query_one(DrawView).prepared()[None], chosen)
+
+    @on(LayerList.Changed)
+    def stack_changed_under_the_lesson(self) -> None:
+        if self.query_one(TabbedContent).active == "lesson":  # a preset loaded (1-4) while the Lesson is shown
+            self.refresh_lesson()
+
+    @on(LessonView.StepRequested)
+    def take_lesson_step(self) -> None:
+        if self.training:  # the weights belong to the run under way
+            self.notify("Training is running: the Lesson's step waits until it ends (x stops it)", severity="warning")
+            return
+        self.query_one(LessonView).take_step()

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from ..commands import key_text
 from ..hints import TAB_HINTS
+from ..panes.lesson import LessonView
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
@@ -26,6 +27,7 @@ SCREEN_SECTIONS = {"tab": "Tabs", "preset": "Build: the layer list"}
 NOTES = {
     "Anywhere": [("tab / shift+tab", "Move focus")],
     "Draw": [("mouse", "Drag to draw"), ("", "The prediction updates as you draw")],
+    "Lesson": [("↑ ↓ pgup pgdn", "Scroll a step longer than the screen")],
 }
 
 
@@ -62,6 +64,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Build: the layer list"] += LayerList.BINDINGS
     by_section["Digits"] = list(DigitGrid.BINDINGS)
     by_section["Draw"] = list(DrawingCanvas.BINDINGS)
+    by_section["Lesson"] = list(LessonView.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 

@@ -1,0 +1,1 @@
+"""The Lesson: one sample forward, its error back, step by step (engine-only: no user interface)."""
