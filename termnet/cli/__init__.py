@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
 from ..settings import SETTINGS, Setting
+from . import sweep as sweep_command
 
 
 class Parser(argparse.ArgumentParser):
@@ -152,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = data_commands.add_parser("fetch", help="download a dataset into the cache")
     fetch.add_argument("name", choices=list(SOURCES))
 
+    sweep_command.add_parser(commands, _data_options, _whole, _save_path)
+
     serve = commands.add_parser("serve", help="serve the dashboard to a browser with textual-serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_whole("port", 1, 65535), default=8000)
@@ -164,7 +167,7 @@ def _dispatch(args) -> int:
     from . import train as train_command
 
     handlers = {"train": train_command.train, "evaluate": model_commands.evaluate, "predict": model_commands.predict,
-                "summary": model_commands.summary, "export-code": export.export}
+                "summary": model_commands.summary, "export-code": export.export, "sweep": sweep_command.run}
     if args.command in handlers:
         return handlers[args.command](args)
     if args.command == "data":
