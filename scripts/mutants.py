@@ -232,8 +232,8 @@ MUTANTS = [
            "if self.control.running.is_set():",
            "p (pause) is shown as paused but training goes on", ("tests/app/test_training_view.py",)),
     Mutant("validation-not-passed", "termnet/app/screens/dashboard.py",
-           "network.fit(x, y, validation_split=validation_split, callbacks=[bridge])",
-           "network.fit(x, y, callbacks=[bridge])",
+           "network.fit(x, y, validation_split=validation_split,  # 0: none held out",
+           "network.fit(x, y,",
            "the Train tab never gets validation loss and accuracy",
            ("tests/app/test_training_view.py", "tests/app/test_dashboard.py")),
     Mutant("loss-plot-no-batches", "termnet/app/panes/train.py",
@@ -254,6 +254,17 @@ MUTANTS = [
            "elif target and epochs_run + history_before > 0:",
            "elif target and history_before > 0:",
            "train --save is ignored unless resuming", ("tests/cli/test_cli.py",)),
+    # -- early stopping and sweeps -------------------------------------------------------------------
+    Mutant("early-stopping-keeps-last-weights", "termnet/engine/callbacks.py",
+           "            param[...] = best", "            pass",
+           "early stopping never restores the best epoch's weights", ("tests/engine/test_early_stopping.py",)),
+    Mutant("early-stopping-one-epoch-late", "termnet/engine/callbacks.py",
+           "if self.wait >= self.patience:", "if self.wait > self.patience:",
+           "patience 3 stops after the fourth epoch without progress", ("tests/engine/test_early_stopping.py",)),
+    Mutant("sweep-best-by-test", "termnet/sweep/report.py",
+           'key=lambda r: (r["val_accuracy"], -r["val_loss"], -r["trial"])',
+           'key=lambda r: (r["test_accuracy"], -r["val_loss"], -r["trial"])',
+           "the sweep chooses its best trial on the test set", ("tests/sweep/test_report.py",)),
 ]
 
 

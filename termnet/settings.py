@@ -139,6 +139,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     # command line all refuse the same values).
     Setting("validation_split", 0.1, "share", "Validation", "share of the training images held out to validate "
             "each epoch (0: none)", minimum=0, maximum=0.9),
+    # early stopping (engine.EarlyStopping on val_loss, best weights kept): it watches the held-out images, so
+    # it needs validation_split above 0 (combination_problem says so wherever both are given)
+    Setting("patience", 0, "whole", "Patience 0=off", "stop when the validation loss has not improved for N "
+            "epochs, keeping the best epoch's weights (0: off; needs --validation-split above 0)", minimum=0),
     Setting("seed", 0, "whole", "Seed", "makes the weights, the shuffling and the validation split reproducible",
             minimum=0, optional=True),
     Setting("init", "auto", "choice", "Weight init", "how the weights start (auto: He before relu, Xavier "
@@ -152,3 +156,12 @@ def problem(name: str, value) -> str | None:
     """Why ``value`` does not suit the training setting ``name``, or None (also for a name that is no setting)."""
     setting = SETTINGS.get(name)
     return setting.problem(value) if setting else None
+
+
+def combination_problem(values: dict, named=lambda name: name) -> str | None:
+    """Why settings that are each fine do not go together (early stopping without validation data), or None.
+    ``named`` gives a setting's name as the caller shows it (the command line: ``SETTINGS[name].option``)."""
+    if values.get("patience") and not values.get("validation_split"):
+        return (f"{named('patience')} {values['patience']} needs validation data: set {named('validation_split')} "
+                f"above 0 (or {named('patience')} 0 to turn early stopping off)")
+    return None

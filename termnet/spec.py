@@ -36,7 +36,7 @@ from .engine.layer import Layer
 from .engine.memory import TooLargeError, memory_problem
 from .engine.registry import LAYER_TYPES, layer_class, layer_type
 from .settings import DEFAULTS as SETTING_DEFAULTS
-from .settings import SETTINGS
+from .settings import SETTINGS, combination_problem
 from .settings import problem as setting_problem
 
 if sys.version_info >= (3, 11):
@@ -50,7 +50,7 @@ PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn")
 TRAINING_DEFAULTS = dict(SETTING_DEFAULTS)
 NETWORK_KEYS = ("learning_rate", "epochs", "batch_size", "optimizer", "init", "seed")
 #: What a spec holds at its top level.
-TOP_LEVEL_KEYS = ("name", "description", "training", "layers")
+TOP_LEVEL_KEYS = ("name", "description", "training", "layers", "sweep")
 #: A spec is a few hundred bytes; anything far larger is not one, and is refused before it is parsed.
 MAX_SPEC_CHARS = 2_000_000
 #: A spec nests three deep ([[layers]] -> a table -> a shape list); tomllib recurses once per level, so a
@@ -77,6 +77,9 @@ class Spec:
     description: str = ""
     #: Indices of the layers marked ``optional = true``; ``Spec.build`` ignores it, ``fit_preset`` reads it.
     optional: tuple[int, ...] = ()
+    #: What ``termnet sweep`` varies (``[sweep]``: a setting's values, ``layers``, ``seeds``, ``random``); see
+    #: termnet/sweep/plan.py. Training ignores it.
+    sweep: dict = field(default_factory=dict)
 
     def hyperparameters(self, **overrides) -> dict:
         """Training settings: the spec's, over the defaults, under non-None ``overrides``."""
@@ -111,6 +114,8 @@ class Spec:
         for key, value in params.items():
             if (problem := training_problem(key, value)) is not None:
                 raise SpecError(f"{self.name}: [training] {key} = {_shown(value)}: {problem}")
+        if (problem := combination_problem(params)) is not None:
+            raise SpecError(f"{self.name}: [training] {problem}")
         layers = self.build_layers(input_shape)
         batch = min(params["batch_size"], params["train_size"] or MAX_SAMPLES)
         too_large = memory_problem(layers, tuple(input_shape), batch, dtype, params["optimizer"])
@@ -134,6 +139,8 @@ class Spec:
         for index, layer in enumerate(self.layers):
             lines += ["", "[[layers]]"] + [f"{k} = {_toml_value(v)}" for k, v in layer.items() if v is not None]
             lines += [f"{OPTIONAL_KEY} = true"] if index in self.optional else []
+        if self.sweep:
+            lines += ["", "[sweep]"] + [f"{k} = {_toml_value(v)}" for k, v in self.sweep.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -215,7 +222,7 @@ def _unknown_keys(data: dict, source: str) -> None:
         described.append(shown)
     kind = "table" if len(unknown) == 1 and isinstance(data[unknown[0]], dict) else "key(s)"
     raise SpecError(f"{source}: unknown {kind} {', '.join(described)}; a spec holds name, description, "
-                    f"[training] and [[layers]]")
+                    f"[training], [[layers]] and [sweep]")
 
 
 def _layer_problem(layer: dict, index: int, source: str) -> None:
@@ -274,7 +281,10 @@ def parse_spec(text: str, source: str) -> Spec:
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise SpecError(f"{source}: {key} must be text. Received: {_shown(data[key])}")
-    return Spec(data.get("name", Path(source).stem), layers, training, data.get("description", ""), optional)
+    sweep = data.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise SpecError(f"{source}: [sweep] must be a table of what to vary. Received: {_shown(sweep)}")
+    return Spec(data.get("name", Path(source).stem), layers, training, data.get("description", ""), optional, sweep)
 
 
 def _read_spec_text(path: Path) -> str:

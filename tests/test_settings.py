@@ -88,7 +88,7 @@ def test_every_setting_has_a_kind_a_label_a_help_and_a_default_it_accepts():
         assert setting.kind in KINDS and setting.label and setting.help and "\n" not in setting.help, name
         assert setting.problem(setting.default) is None, name
     assert list(SETTINGS) == ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size",
-                              "validation_split", "seed", "init"]
+                              "validation_split", "patience", "seed", "init"]
 
 
 def test_the_choices_are_the_engine_registries():

@@ -280,6 +280,10 @@ class TermnetApp(App):
             self._ask("Load a model from a .termnet or .onnx file", "model.termnet", self._load_model, saving=False,
                       also=(".onnx",))
 
+    def load_model_file(self, path: str) -> None:
+        """Show a saved model in the Build tab and its results (a sweep's best trial, say), as L does."""
+        self._load_model(path)
+
     def _load_model(self, path: str) -> None:
         if self._busy_training():
             return

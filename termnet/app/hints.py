@@ -10,7 +10,7 @@ TAB_HINTS = {  # each fits the one line under the tabs at 80 columns (HINT_WIDTH
     "confusion": "Rows: the true digit; columns: what the network said; the diagonal is right",
     "digits": "Each test digit with the network's guess; arrows choose one, m shows mistakes",
     "inside": "One digit through the network, layer by layer: activations, weights, filters",
-    "runs": "Every run of this session: its settings, test accuracy and loss curve",
+    "runs": "Every run of this session: settings, test accuracy, loss curve; w sweeps",
     "draw": "Draw with the arrows and space (or the mouse): the network guesses as you draw",
     "lesson": "One sample forward, its error back: ← → step, space plays, enter learns",
 }

@@ -120,3 +120,19 @@ class SpecRequested(Message):
     """The dashboard asks for a preset or a spec file by name; the app reads it and shows it there."""
 
     name: str
+
+
+@dataclass
+class SweepTrialEnded(Message):
+    """One sweep trial's result (termnet.sweep's dict: values, seed, status, figures, history); never dropped."""
+
+    result: dict
+
+
+@dataclass
+class SweepFinished(Message):
+    """Every trial of the sweep has ended; ``model_path``: the best trial's model file (None: no trial finished)."""
+
+    best: dict | None
+    model_path: str | None
+    trials: int

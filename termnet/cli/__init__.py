@@ -12,6 +12,7 @@ from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
 from ..settings import SETTINGS, Setting
 from . import lesson, onnx_commands
+from . import sweep as sweep_command
 
 
 class Parser(argparse.ArgumentParser):
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("name", choices=list(SOURCES))
 
     lesson.add_parser(commands)  # termnet lesson: cli/lesson.py
+    sweep_command.add_parser(commands, _data_options, _whole, _save_path)
 
     serve = commands.add_parser("serve", help="serve the dashboard to a browser with textual-serve")
     serve.add_argument("--host", default="127.0.0.1")
@@ -171,7 +173,7 @@ def _dispatch(args) -> int:
 
     handlers = {"train": train_command.train, "evaluate": model_commands.evaluate, "predict": model_commands.predict,
                 "summary": model_commands.summary, "export-code": export.export, "lesson": lesson.run,
-                **onnx_commands.HANDLERS}
+                "sweep": sweep_command.run, **onnx_commands.HANDLERS}
     if args.command in handlers:
         return handlers[args.command](args)
     if args.command == "data":

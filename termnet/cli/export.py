@@ -38,6 +38,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         "",
         "from termnet.data import load_dataset, one_hot",
         *_imports(layers),
+        *(["from termnet.engine import EarlyStopping"] if p["patience"] else []),
         "",
         f"data = load_dataset({dataset!r})  # images (N, 1, H, W) scaled to [0, 1], integer labels",
         f"x_train = data.x_train{subset}",
@@ -52,12 +53,20 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         f"    .use({p['loss']!r})",
         ")",
         "print(net.summary())",
-        "net.fit(x_train, y_train)",
+        _fit_line(p),
         "",
         "probabilities = net.predict(data.x_test)",
         'print(f"test accuracy: {accuracy_score(data.y_test, probabilities.argmax(axis=1)):.2%}")',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _fit_line(p: dict) -> str:
+    """The fit call: with early stopping (which watches held-out images) when the spec asks for it."""
+    if not p["patience"]:
+        return "net.fit(x_train, y_train)"
+    return (f"net.fit(x_train, y_train, validation_split={p['validation_split']}, "
+            f"callbacks=[EarlyStopping(patience={p['patience']})])  # keeps the best epoch's weights")
 
 
 def export(args) -> int:

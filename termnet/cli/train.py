@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from ..engine import SCHEDULES, TrainingDiverged, learning_rate_factor, load_model, save_model
+from ..engine import SCHEDULES, EarlyStopping, TrainingDiverged, learning_rate_factor, load_model, save_model
 from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
 from ..provenance import model_metadata, remembered_data
-from ..settings import SETTINGS
+from ..settings import SETTINGS, combination_problem
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
 from .progress import PlainProgress, RichProgress, StopOnInterrupt
@@ -47,6 +47,10 @@ def train(args) -> int:
         params = spec.hyperparameters(**overrides)
         train_size = params["train_size"]
         validation_split = params["validation_split"]
+    patience = args.patience if args.resume else params["patience"]
+    if problem := combination_problem({"patience": patience, "validation_split": validation_split},
+                                      lambda name: SETTINGS[name].option):
+        raise UserError(problem)
     data = load_data(dataset, data_dir, train_size, quiet=False)
     if not args.resume:
         if (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand; a spec file is as written
@@ -69,17 +73,21 @@ def train(args) -> int:
     stream = sys.stderr if json_mode else sys.stdout
     progress = RichProgress(network.epochs, console) if console.is_terminal else PlainProgress(network.epochs, stream)
     interrupt = StopOnInterrupt()
+    stopper = EarlyStopping(patience=patience) if patience else None
     history_before = len(network.history.get("loss", []))
     start = time.perf_counter()
     error = None
     try:
-        network.fit(data.x_train, data.y_train, validation_split=validation_split, callbacks=[progress, interrupt])
+        network.fit(data.x_train, data.y_train, validation_split=validation_split,
+                    callbacks=[progress, interrupt, *([stopper] if stopper else [])])
     except TrainingDiverged as diverged:
         error = " ".join(str(diverged).split())  # one line, whatever the message holds
     seconds = time.perf_counter() - start
     epochs_run = len(network.history.get("loss", [])) - history_before
     if error:
         print(f"termnet: {error}", file=sys.stderr)
+    elif stopper:
+        print(stopper.summary(), file=sys.stderr)
     target = save_target(args)
     resumed_file = bool(target and args.resume and Path(target).resolve() == Path(args.resume).resolve())
     if target and error and resumed_file:  # a diverged run does not replace the model it resumed
@@ -102,10 +110,13 @@ def train(args) -> int:
         "train_samples_per_second": round(trained_samples / training_seconds, 1) if training_seconds else 0.0,
         "train_samples": trained_on, "validation_samples": held_out, "validation_split": validation_split,
         "test_samples": len(data.x_test), "dataset": data.name, "model": spec_name,
-        "stopped_early": bool(interrupt.interrupted or error), "history": network.history,
+        "stopped_early": bool(interrupt.interrupted or error or (stopper and stopper.stopped_epoch)),
+        "history": network.history,
     }
     if error:
         summary["error"] = error
+    if stopper:
+        summary["early_stopping"] = stopper.report()
     # A run that learned nothing still ran: exit 0 (the model was trained and saved as asked), but say so on
     # stderr, loudly, and in the JSON, so that neither a person nor a script takes it for a trained model.
     warning = None if error else run_warning(network.history.get("loss", [])[history_before:], result.accuracy,
@@ -130,7 +141,7 @@ def save_target(args) -> str | None:
 
 
 #: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
-APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule")
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience")
 
 
 def kept_on_resume(network, metadata: dict) -> dict:

@@ -6,7 +6,7 @@ files, shape tracing, gradient checks, training health and per-layer timing.
 """
 
 from .activation import ACTIVATIONS, Activation
-from .callbacks import Callback, LambdaCallback
+from .callbacks import Callback, EarlyStopping, LambdaCallback
 from .convolution import PADDING_MODES, Convolution
 from .dense import FC
 from .fields import Field
@@ -37,7 +37,7 @@ from .shapes import LayerShape, trace_shapes
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Field", "PADDING_MODES", "POOLING_MODES", "register_layer", "unregister_layer",
-    "Adam", "Callback", "Convolution", "CrossEntropy", "FC", "Flatten",
+    "Adam", "Callback", "Convolution", "CrossEntropy", "EarlyStopping", "FC", "Flatten",
     "GradientCheck", "INITIALIZERS", "LAYER_TYPES", "LOSSES", "LambdaCallback", "Layer", "LayerHealth", "LayerShape",
     "LayerTiming", "Loss", "MeanSquaredError", "ModelFileError", "Momentum", "Network", "OPTIMIZERS", "Optimizer",
     "Pooling", "SCHEDULES", "SGD", "ShapeError", "TrainingDiverged", "cross_entropy", "cross_entropy_prime",

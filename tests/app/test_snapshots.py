@@ -117,3 +117,8 @@ def test_draw_view(snap_compare, digits, size):
         await pilot.pause()
 
     assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
+
+
+def test_sweep_form(snap_compare, digits):
+    """w on the Runs tab opens the sweep form: what to vary, its values, the seeds (80x24)."""
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["r", "w"], terminal_size=(80, 24))

@@ -7,6 +7,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, ProgressBar, Static
 
 from ...engine.health import learning_rate_hint
@@ -86,6 +87,18 @@ class TrainView(Vertical):
         table = self.query_one("#epochs", DataTable)
         table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-")
         table.scroll_end(animate=False)  # follow the newest epoch
+
+    def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:
+        """Early stopping's outcome in the epoch table: the row whose weights were kept (``4*``) and the one it
+        stopped after (``7 stop``)."""
+        table = self.query_one("#epochs", DataTable)
+        for row in range(table.row_count):
+            number = str(table.get_row_at(row)[0])
+            if not number.isdigit() or int(number) not in (best_epoch, stopped_epoch):
+                continue
+            label = number + ("*" if int(number) == best_epoch else "") + (" stop" if int(number) == stopped_epoch
+                                                                           else "")
+            table.update_cell_at(Coordinate(row, 0), label, update_width=True)
 
     def show_health(self, rows: list) -> None:
         table = Table(title="Training health (latest batch)", expand=True, box=box.SIMPLE_HEAD, pad_edge=False)

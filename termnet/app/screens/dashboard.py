@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ...engine import TrainingDiverged
+from ...engine import EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
 from ...spec import Spec
@@ -318,6 +318,7 @@ class DashboardScreen(Screen):
             self.notify("\n".join(problems), title=title, severity="error", timeout=8)
             self.action_tab("build")
             return None
+        self.patience = values.get("patience", 0)  # early stopping for the run about to start (0: off)
         return spec, values, values.get("train_size") or None, values.get("validation_split", 0.0)
 
     def _launch(self, network, train_size: int | None, split: float) -> None:
@@ -342,6 +343,9 @@ class DashboardScreen(Screen):
             return f"No validation (share 0): training on all {count:,} images; {test}"
         return f"Validation: {held_out:,} of the {count:,} training images held out (share {split:g}); {test}"
 
+    patience: int = 0  # the form's, read as a run starts; 0: no early stopping
+    early_stopping: EarlyStopping | None = None  # the latest run's, which the finish line and the table report
+
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
     def run_training(self, network, train_size: int | None, validation_split: float) -> None:
         data = self.app.dataset
@@ -352,8 +356,10 @@ class DashboardScreen(Screen):
         started = time.perf_counter()
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
+        self.early_stopping = EarlyStopping(patience=self.patience) if self.patience else None
         try:
-            network.fit(x, y, validation_split=validation_split, callbacks=[bridge])  # 0: none held out
+            network.fit(x, y, validation_split=validation_split,  # 0: none held out
+                        callbacks=[bridge, *filter(None, [self.early_stopping])])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
@@ -422,6 +428,9 @@ class DashboardScreen(Screen):
             verb += f" at epoch {len(message.network.history.get('loss', []))}"
         text = f"{verb} after {message.seconds:.1f}s: test accuracy {result.accuracy:.2%} · C continues"
         view.say(text)  # under 74 characters: it shares the line with the progress bar at 80 columns
+        if stopper := self.early_stopping:  # where it stopped, which epoch's weights were kept
+            view.mark_early_stop(stopper.best_epoch if stopper.restored else None, stopper.stopped_epoch)
+            text += "\n" + stopper.summary()
         self.notify(text, title="Training")
 
     def on_training_failed(self, message: TrainingFailed) -> None:

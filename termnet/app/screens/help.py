@@ -16,6 +16,7 @@ from textual.widgets import Static
 from ..commands import key_text
 from ..hints import TAB_HINTS
 from ..panes.lesson import LessonView
+from ..panes.runs import RunsView
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
@@ -65,6 +66,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Digits"] = list(DigitGrid.BINDINGS)
     by_section["Draw"] = list(DrawingCanvas.BINDINGS)
     by_section["Lesson"] = list(LessonView.BINDINGS)
+    by_section["Runs"] = list(RunsView.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 

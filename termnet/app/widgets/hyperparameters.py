@@ -7,7 +7,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select
 
-from ...settings import SETTINGS, Setting, whole_text_problem
+from ...settings import SETTINGS, Setting, combination_problem, whole_text_problem
 
 
 class WholeNumber(Validator):
@@ -129,4 +129,6 @@ class HyperparameterForm(VerticalScroll, can_focus=False):
                 problems.append(f"{label}: {reason} (received {text!r})")
                 continue
             values[name] = SETTINGS[name].parse(text)
+        if not problems and (problem := combination_problem(values)):
+            problems.append(problem[0].upper() + problem[1:])
         return values, problems
