@@ -120,3 +120,13 @@ class SpecRequested(Message):
     """The dashboard asks for a preset or a spec file by name; the app reads it and shows it there."""
 
     name: str
+
+
+@dataclass
+class MapReduced(Message):
+    """A layer's activations reduced to two dimensions in a worker (PCA, then t-SNE): (N, 2) points, or why not."""
+
+    layer: int
+    method: str
+    points: np.ndarray | None
+    error: str | None = None

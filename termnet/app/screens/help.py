@@ -18,7 +18,9 @@ from ..hints import TAB_HINTS
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
+from ..widgets.layer_map import LayerMap
 from .dashboard import DashboardScreen
+from .layer_map import LayerMapScreen
 
 # The dashboard's keys by section: its tabs and presets have their own; the rest work anywhere.
 SCREEN_SECTIONS = {"tab": "Tabs", "preset": "Build: the layer list"}
@@ -26,6 +28,7 @@ SCREEN_SECTIONS = {"tab": "Tabs", "preset": "Build: the layer list"}
 NOTES = {
     "Anywhere": [("tab / shift+tab", "Move focus")],
     "Draw": [("mouse", "Drag to draw"), ("", "The prediction updates as you draw")],
+    "Layer map (M)": [("mouse", "Click a point to choose it")],
 }
 
 
@@ -62,6 +65,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Build: the layer list"] += LayerList.BINDINGS
     by_section["Digits"] = list(DigitGrid.BINDINGS)
     by_section["Draw"] = list(DrawingCanvas.BINDINGS)
+    by_section["Layer map (M)"] = list(LayerMapScreen.BINDINGS) + list(LayerMap.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 
