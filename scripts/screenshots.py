@@ -70,6 +70,12 @@ async def shoot(data, out: Path, preset_key: str, size: tuple[int, int], suffix:
         app.dashboard.query_one("#inside-view").scroll_end(animate=False)
         await pilot.pause(0.3)
         save("inside-maps")
+        await pilot.press("M")  # the map of the last hidden layer: its PCA, then the t-SNE that replaces it
+        await app.workers.wait_for_complete()
+        await pilot.press("right")
+        await pilot.pause(0.3)
+        save("layer-map")
+        await pilot.press("escape")
         # a 7, by keys: across the top, then down and to the left
         await pilot.press("v", *["up"] * 6, *["left"] * 6, "space", *["right"] * 11)
         await pilot.press(*[k for _ in range(9) for k in ("down", "down", "left")], "space")

@@ -136,3 +136,13 @@ class SweepFinished(Message):
     best: dict | None
     model_path: str | None
     trials: int
+
+
+@dataclass
+class MapReduced(Message):
+    """A layer's activations reduced to two dimensions in a worker (PCA, then t-SNE): (N, 2) points, or why not."""
+
+    layer: int
+    method: str
+    points: np.ndarray | None
+    error: str | None = None

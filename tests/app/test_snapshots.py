@@ -122,3 +122,18 @@ def test_draw_view(snap_compare, digits, size):
 def test_sweep_form(snap_compare, digits):
     """w on the Runs tab opens the sweep form: what to vary, its values, the seeds (80x24)."""
     assert snap_compare(make_app(dataset=digits, preset="mlp"), press=["r", "w"], terminal_size=(80, 24))
+
+
+@SIZES
+def test_layer_map(snap_compare, digits, size):
+    """After training, M maps the last hidden layer: the 120 test digits by t-SNE, each as its digit in its class's
+    colour; two arrow presses choose a point, whose image and prediction show beside the map."""
+
+    async def run_before(pilot):
+        await trained(pilot)
+        await pilot.press("M")
+        await pilot.app.workers.wait_for_complete()  # the PCA, then the t-SNE that replaces it
+        await pilot.press("right", "down")
+        await pilot.pause()
+
+    assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)

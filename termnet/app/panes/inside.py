@@ -93,7 +93,8 @@ class InsideView(VerticalScroll):
         first_fc = next((i for i, layer in enumerate(network.layers) if isinstance(layer, FC)), None)
         if first_fc is not None and network.layers[first_fc].input_size == image.size and image.shape[0] == 1:
             sections.append(self._fc_units(first_fc, network.layers[first_fc], image.shape[1:], color))
-        self.query_one("#inside-title", Static).update(Text(f"Inside view: {caption}", style="bold"))
+        self.query_one("#inside-title", Static).update(Text.assemble((f"Inside view: {caption}", "bold"),
+                                                                     (" · M maps what a layer learned", "dim")))
         self.query_one("#inside-images", Static).update(Group(*sections))
 
     def _activations(self, network: Network, outputs: list[np.ndarray]) -> Table:

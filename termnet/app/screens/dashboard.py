@@ -71,6 +71,8 @@ class DashboardScreen(Screen):
                 tooltip="Check the stack's gradients against finite differences (on the Inside tab)"),
         Binding("o", "time_layers", "Time layers", show=False,
                 tooltip="Time each layer's forward and backward pass (on the Inside tab)"),
+        Binding("M", "layer_map", "Layer map", show=False,
+                tooltip="Map what a layer learned: 1,000 test images by its activations, PCA then t-SNE"),
         Binding("s", "start", "Start", tooltip="Train the stack of the Build tab with the settings beside it"),
         Binding("C", "continue_training", "Continue",
                 tooltip="Continue training the network on screen for the form's epochs: weights, optimizer "
@@ -545,3 +547,16 @@ class DashboardScreen(Screen):
             self.notify("Training is running: the Lesson's step waits until it ends (x stops it)", severity="warning")
             return
         self.query_one(LessonView).take_step()
+
+    def action_layer_map(self) -> None:
+        """The map of what a layer of the network on screen learned (an untrained one's before training)."""
+        from .layer_map import LayerMapScreen
+
+        network = self.network if self.network is not None else self._current_network()
+        if network is not None:
+            try:
+                screen = LayerMapScreen(network, self.app.dataset, self.network is not None, self.app.shows_grey)
+            except ValueError as error:  # a stack with no layer wider than 2 values
+                self.notify(str(error), title="No map", severity="error")
+                return
+            self.app.push_screen(screen)

@@ -20,7 +20,9 @@ from ..panes.runs import RunsView
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
+from ..widgets.layer_map import LayerMap
 from .dashboard import DashboardScreen
+from .layer_map import LayerMapScreen
 
 # The dashboard's keys by section: its tabs and presets have their own; the rest work anywhere.
 SCREEN_SECTIONS = {"tab": "Tabs", "preset": "Build: the layer list"}
@@ -29,6 +31,7 @@ NOTES = {
     "Anywhere": [("tab / shift+tab", "Move focus")],
     "Draw": [("mouse", "Drag to draw"), ("", "The prediction updates as you draw")],
     "Lesson": [("↑ ↓ pgup pgdn", "Scroll a step longer than the screen")],
+    "Layer map (M)": [("mouse", "Click a point to choose it")],
 }
 
 
@@ -67,6 +70,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Draw"] = list(DrawingCanvas.BINDINGS)
     by_section["Lesson"] = list(LessonView.BINDINGS)
     by_section["Runs"] = list(RunsView.BINDINGS)
+    by_section["Layer map (M)"] = list(LayerMapScreen.BINDINGS) + list(LayerMap.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 
