@@ -44,6 +44,9 @@ SETTINGS = {
     "validation_split": "The share of the training images held out each epoch to measure the network on "
                         "images it never trained on. If the validation loss rises while the training loss "
                         "falls, the network is memorising.",
+    "patience": "Early stopping: after this many epochs without a lower validation loss, training stops and "
+                "the best epoch's weights come back. 0 turns it off; it needs a validation share above 0. "
+                "Try 3 with many epochs, and let it decide when to stop.",
     "seed": "Fixes the random start: the weights, the shuffling and the validation split. The same seed gives "
             "the same run; change it to see how much results vary by chance.",
     "init": "How the weights start. auto picks He before relu and Xavier otherwise, which keeps the signal "

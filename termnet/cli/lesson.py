@@ -5,14 +5,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..engine import load_model
-from ..lesson.course import course
-from ..lesson.text import course_text
-from ..presets import fit_preset
-from ..provenance import remembered_data
-from ..spec import PRESETS, load_spec
-from .common import UserError, load_data
-
 
 def add_parser(commands) -> None:
     from . import _data_options, _whole  # the command line's own option helpers (this runs while it builds)
@@ -27,6 +19,15 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    # imported here: the command line builds every command's options at each start, the app's included
+    from ..engine import load_model
+    from ..lesson.course import course
+    from ..lesson.text import course_text
+    from ..presets import fit_preset
+    from ..provenance import remembered_data
+    from ..spec import PRESETS, load_spec
+    from .common import UserError, load_data
+
     target = args.target
     if Path(target).is_file() and zipfile.is_zipfile(target):
         network, metadata = load_model(target)
