@@ -129,6 +129,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("batch_size", 32, "whole", "Batch size", "images per gradient step", minimum=1),
     Setting("optimizer", "sgd", "choice", "Optimizer", "how each gradient step moves the weights",
             choices=tuple(OPTIMIZERS)),
+    # L2 on every parameter array, by every optimizer (engine/optimizers.py); at most 1, where a step would
+    # already pull each weight all the way to 0 at a learning rate of 1
+    Setting("weight_decay", 0.0, "share", "Weight decay", "L2 penalty: each step also pulls every weight toward 0 "
+            "by this share of it times the learning rate (0: none; 5e-4 is usual)", minimum=0, maximum=1),
     Setting("loss", "mse", "choice", "Loss", "what training minimises", choices=tuple(LOSSES),
             aliases=tuple(LOSS_ALIASES.items())),
     Setting("schedule", "constant", "choice", "Schedule", "how the learning rate changes over the run",

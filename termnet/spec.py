@@ -1,6 +1,6 @@
 """Experiment specs: a stack of layers and its hyperparameters, as TOML.
 
-The four presets that ship with termnet are specs in ``termnet/presets``. A
+The presets that ship with termnet are specs in ``termnet/presets``. A
 layer's keys are its constructor's arguments, the same as in its ``config()``
 (its class's ``fields``); an argument with an ``infer`` rule (an FC's
 ``input_size``) may be left out, and is then taken from the layer before it, so
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .engine import Network, trace_shapes
+from .engine import Network, get_optimizer, trace_shapes
 from .engine.layer import Layer
 from .engine.memory import TooLargeError, memory_problem
 from .engine.registry import LAYER_TYPES, layer_class, layer_type
@@ -44,7 +44,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn")
+PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn", "cnn-plus")
 
 #: Each training setting's default, from the one table of settings (termnet/settings.py).
 TRAINING_DEFAULTS = dict(SETTING_DEFAULTS)
@@ -122,7 +122,9 @@ class Spec:
         if too_large:
             raise SpecError(f"{self.name}: {too_large}")
         schedule = None if params["schedule"] in (None, "constant") else params["schedule"]
-        network = Network(**{k: params[k] for k in NETWORK_KEYS}, schedule=schedule, dtype=dtype)
+        optimizer = get_optimizer(params["optimizer"], params["learning_rate"], params["weight_decay"])
+        network = Network(**{k: params[k] for k in NETWORK_KEYS if k not in ("learning_rate", "optimizer")},
+                          optimizer=optimizer, schedule=schedule, dtype=dtype)
         network.input_shape = tuple(input_shape)
         try:
             for layer in layers:
@@ -305,7 +307,7 @@ def _read_spec_text(path: Path) -> str:
 
 
 def load_spec(name_or_path: str | Path) -> Spec:
-    """A preset by name (``article-mlp``, ``article-cnn``, ``mlp``, ``cnn``) or a TOML file."""
+    """A preset by name (one of ``PRESETS``) or a TOML file."""
     if str(name_or_path) in PRESETS:
         text = resources.files("termnet.presets").joinpath(f"{name_or_path}.toml").read_text()
         return parse_spec(text, f"preset {name_or_path}")

@@ -52,7 +52,7 @@ def scale():
 
 
 def test_built_in_types_are_registered_in_the_forms_order():
-    assert list(LAYER_TYPES) == ["FC", "Activation", "Convolution", "Pooling", "Flatten"]
+    assert list(LAYER_TYPES) == ["FC", "Activation", "Convolution", "Pooling", "Flatten", "Dropout", "BatchNorm"]
 
 
 def test_a_name_is_registered_once(scale):
@@ -80,7 +80,7 @@ async def test_a_registered_layer_type_is_seen_end_to_end(scale, digits, tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         layers = app.dashboard.query_one(LayerList)
-        await pilot.press("a", "enter", *["down"] * 5, "enter")  # the sixth type: Scale
+        await pilot.press("a", "enter", *["down"] * (len(LAYER_TYPES) - 1), "enter")  # the last type: Scale
         await pilot.pause()
         form = app.screen
         assert isinstance(form, LayerFormScreen) and form.kind == "Scale"

@@ -87,8 +87,8 @@ def test_every_setting_has_a_kind_a_label_a_help_and_a_default_it_accepts():
     for name, setting in SETTINGS.items():
         assert setting.kind in KINDS and setting.label and setting.help and "\n" not in setting.help, name
         assert setting.problem(setting.default) is None, name
-    assert list(SETTINGS) == ["learning_rate", "epochs", "batch_size", "optimizer", "loss", "schedule", "train_size",
-                              "validation_split", "patience", "seed", "init"]
+    assert list(SETTINGS) == ["learning_rate", "epochs", "batch_size", "optimizer", "weight_decay", "loss", "schedule",
+                              "train_size", "validation_split", "patience", "seed", "init"]
 
 
 def test_the_choices_are_the_engine_registries():

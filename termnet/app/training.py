@@ -128,8 +128,8 @@ def continue_problem(network: Network, layers: list, values: dict, image_shape: 
 
 
 def continuation(network: Network, values: dict, steps_per_epoch: int) -> tuple[Network, str]:
-    """A copy of ``network`` set to train on with the form's epochs, batch size, learning rate and schedule,
-    and a few words on what its schedule does.
+    """A copy of ``network`` set to train on with the form's epochs, batch size, learning rate, weight decay and
+    schedule, and a few words on what its schedule does.
 
     Its weights, optimizer state (momentum, Adam's moments and step count), history, shuffling and schedule
     position are the network's. The copy trains while the original stays on screen: the Draw and Inside tabs
@@ -144,6 +144,7 @@ def continuation(network: Network, values: dict, steps_per_epoch: int) -> tuple[
     skip = {id(value): None for value in vars(network).values() if isinstance(value, ShardedSteps)}
     twin = copy.deepcopy(network, skip)
     twin.epochs, twin.batch_size, twin.learning_rate = values["epochs"], values["batch_size"], values["learning_rate"]
+    twin.optimizer.weight_decay = values.get("weight_decay", 0.0)  # a coefficient without state: the form's applies
     schedule = None if values["schedule"] in (None, "constant") else values["schedule"]
     if schedule is None:
         twin.schedule = None

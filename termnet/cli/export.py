@@ -14,9 +14,9 @@ def layer_code(layer: Layer) -> str:
     return f"{type(layer).__name__}({layer.call_arguments(layer.config())})"
 
 
-def _imports(layers: list[Layer]) -> list[str]:
+def _imports(layers: list[Layer], extra: tuple[str, ...] = ()) -> list[str]:
     """``from termnet.engine import ...`` for the engine's layers, ``from <module> import ...`` for others."""
-    modules: dict[str, set[str]] = {"termnet.engine": {"Network"}}
+    modules: dict[str, set[str]] = {"termnet.engine": {"Network", *extra}}
     for layer in layers:
         cls = type(layer)
         module = "termnet.engine" if getattr(engine, cls.__name__, None) is cls else cls.__module__
@@ -30,6 +30,13 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
     layers = spec.build_layers(shape)
     p = spec.hyperparameters()
     schedule = "" if p["schedule"] in (None, "constant") else f", schedule={p['schedule']!r}"
+    sizes = f"epochs={p['epochs']}, batch_size={p['batch_size']}"
+    optimizer_class = engine.OPTIMIZERS[p["optimizer"]].__name__
+    if p["weight_decay"]:  # an optimizer by name has no weight decay: an Optimizer object, which keeps the rate
+        arguments = (f"optimizer={optimizer_class}({p['learning_rate']}, weight_decay={p['weight_decay']}), "
+                     f"{sizes}{schedule}")
+    else:
+        arguments = f"learning_rate={p['learning_rate']}, {sizes}, optimizer={p['optimizer']!r}{schedule}"
     subset = f"[:{p['train_size']}]" if p["train_size"] else ""
     lines = [
         f'"""Train the {spec.name} network with termnet\'s engine (made by `termnet export-code {spec_name}`)."""',
@@ -37,7 +44,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         "from sklearn.metrics import accuracy_score",
         "",
         "from termnet.data import load_dataset, one_hot",
-        *_imports(layers),
+        *_imports(layers, (optimizer_class,) if p["weight_decay"] else ()),
         *(["from termnet.engine import EarlyStopping"] if p["patience"] else []),
         "",
         f"data = load_dataset({dataset!r})  # images (N, 1, H, W) scaled to [0, 1], integer labels",
@@ -45,8 +52,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         f"y_train = one_hot(data.y_train{subset}, 10)  # 5 -> [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]",
         "",
         "net = (",
-        f"    Network(learning_rate={p['learning_rate']}, epochs={p['epochs']}, batch_size={p['batch_size']}, "
-        f"optimizer={p['optimizer']!r}{schedule}, seed={p['seed']})",
+        f"    Network({arguments}, seed={p['seed']})",
     ]
     lines += [f"    .add({layer_code(layer)})" for layer in layers]
     lines += [

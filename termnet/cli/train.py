@@ -141,7 +141,7 @@ def save_target(args) -> str | None:
 
 
 #: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
-APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience")
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience", "weight_decay")
 
 
 def kept_on_resume(network, metadata: dict) -> dict:
@@ -185,7 +185,7 @@ def refuse_changes_on_resume(args, network, metadata: dict) -> None:
 
 
 def apply_on_resume(network, args) -> None:
-    """The options that change how a resumed network goes on: epochs, learning rate, batch size, schedule.
+    """The options that change how a resumed network goes on: epochs, learning rate, batch size, schedule, decay.
 
     Another schedule than the model's starts a new plan over this run's steps (``constant``: none), so that,
     say, a finished one-cycle run can go on at a fixed rate; the model's own schedule goes on where it stopped.
@@ -196,6 +196,8 @@ def apply_on_resume(network, args) -> None:
         network.epochs = args.epochs
     if args.batch_size is not None:
         network.batch_size = args.batch_size
+    if args.weight_decay is not None:  # a coefficient, no state: the optimizer goes on with the new one
+        network.optimizer.weight_decay = args.weight_decay
     schedule = None if args.schedule in (None, "constant") else args.schedule
     if args.schedule is not None and schedule != network.schedule:
         network.schedule, network.schedule_step, network.schedule_steps = schedule, 0, None  # fit plans anew

@@ -6,9 +6,11 @@ files, shape tracing, gradient checks, training health and per-layer timing.
 """
 
 from .activation import ACTIVATIONS, Activation
+from .batchnorm import BatchNorm
 from .callbacks import Callback, EarlyStopping, LambdaCallback
 from .convolution import PADDING_MODES, Convolution
 from .dense import FC
+from .dropout import Dropout
 from .fields import Field
 from .gradcheck import GradientCheck, layer_gradient_errors, network_gradient_errors, relative_error
 from .health import LayerHealth, layer_outputs, learning_rate_hint, training_health
@@ -37,7 +39,7 @@ from .shapes import LayerShape, trace_shapes
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Field", "PADDING_MODES", "POOLING_MODES", "register_layer", "unregister_layer",
-    "Adam", "Callback", "Convolution", "CrossEntropy", "EarlyStopping", "FC", "Flatten",
+    "Adam", "BatchNorm", "Dropout", "Callback", "Convolution", "CrossEntropy", "EarlyStopping", "FC", "Flatten",
     "GradientCheck", "INITIALIZERS", "LAYER_TYPES", "LOSSES", "LambdaCallback", "Layer", "LayerHealth", "LayerShape",
     "LayerTiming", "Loss", "MeanSquaredError", "ModelFileError", "Momentum", "Network", "OPTIMIZERS", "Optimizer",
     "Pooling", "SCHEDULES", "SGD", "ShapeError", "TrainingDiverged", "cross_entropy", "cross_entropy_prime",

@@ -56,6 +56,10 @@ class Layer:
     #: memory just freed, still in cache, which measured as fast as any buffer of their own.
     buffers: dict | None = None
 
+    #: False for a layer whose training forward needs the whole batch at once (BatchNorm's batch statistics):
+    #: a network holding one trains on one thread instead of splitting batches (see parallel.py).
+    shardable: bool = True
+
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         raise NotImplementedError
 
@@ -98,6 +102,26 @@ class Layer:
     def count_params(self, input_shape: Shape | None = None) -> int:
         """Trainable numbers: those held, or, before ``build``, those it would make for ``input_shape``."""
         return int(sum(p.size for p in self.params()))
+
+    # -- state: arrays a model file keeps beside the weights, never trained by an optimizer ---------------
+    def state(self) -> list[np.ndarray]:
+        """Arrays that are not weights but belong in a model file (BatchNorm's running statistics)."""
+        return []
+
+    def load_state(self, arrays: list[np.ndarray]) -> None:
+        """Take back ``state()``'s arrays (a loaded model's), checked; called after ``build``."""
+        if arrays:
+            raise ValueError(f"{self!r} keeps no state beside its weights. Received: {len(arrays)} arrays")
+
+    def count_state(self, input_shape: Shape | None = None) -> int:
+        """How many numbers ``state()`` holds for ``input_shape``: a model file's sizes are checked against it."""
+        return int(sum(a.size for a in self.state()))
+
+    def follow(self, original: Layer, start: int) -> None:
+        """Called on a data-parallel replica, in the main thread, before each split batch's forward: its
+        shard starts at sample ``start`` of the batch that ``original`` (stack 0) also takes part in. A
+        layer that draws per-sample randomness (Dropout) takes its position from here, so that the
+        numbers drawn do not depend on how the batch is split or on thread timing."""
 
     def apply_gradients(self, learning_rate: float) -> None:
         """Plain gradient descent on this layer's own parameters."""

@@ -277,6 +277,8 @@ class Network:
         fusion.backward(self.layers, error, self.first_trainable, end)
 
     def _workers(self, batch_size: int) -> int:
+        if not all(layer.shardable for layer in self.layers):
+            return 1  # BatchNorm's statistics are the whole batch's: not split over threads (see Layer.shardable)
         if self.threads is not None:
             return max(1, min(self.threads, batch_size // 2))
         if not any(isinstance(layer, Convolution) for layer in self.layers):

@@ -60,6 +60,9 @@ class ShardedSteps:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.bounds = self._bounds(len(x))
+        for stack, (start, _) in zip(self.stacks[1:], self.bounds[1:]):  # here, before any thread starts
+            for replica, original in zip(stack, self.network.layers):
+                replica.follow(original, start)
 
         def run(stack, start, stop):
             return fusion.forward(stack, x[start:stop], True)

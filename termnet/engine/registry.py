@@ -16,8 +16,10 @@ from __future__ import annotations
 from typing import TypeVar
 
 from .activation import Activation
+from .batchnorm import BatchNorm
 from .convolution import Convolution
 from .dense import FC
+from .dropout import Dropout
 from .layer import Layer
 from .pooling import Pooling
 from .reshape import Flatten
@@ -46,7 +48,7 @@ def unregister_layer(name_or_class: str | type[Layer]) -> None:
     LAYER_TYPES.pop(name, None)
 
 
-for _builtin in (FC, Activation, Convolution, Pooling, Flatten):
+for _builtin in (FC, Activation, Convolution, Pooling, Flatten, Dropout, BatchNorm):
     register_layer(_builtin)
 
 

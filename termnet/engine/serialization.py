@@ -1,7 +1,8 @@
 """Model files: architecture, weights, optimizer state, history and hyperparameters in one zip.
 
 The zip holds ``termnet.json`` (format version, layers, hyperparameters, history,
-training state, metadata), ``weights.npz`` and ``optimizer.npz``. The training state
+training state, metadata), ``weights.npz`` and ``optimizer.npz``, and, for networks whose layers keep
+arrays beside their weights (``Layer.state()``: BatchNorm's running statistics), ``state.npz``. The training state
 (the shuffling generator's state and the schedule's position, plain JSON) and the
 optimizer's arrays are what lets a loaded network continue training exactly where
 the saved one stopped. Saving writes a temporary file beside the target and renames
@@ -104,7 +105,7 @@ def _check_saveable(network: Network, metadata) -> None:
         if problem:
             raise ValueError(f"Not saved: {problem}")
     for index, layer in enumerate(network.layers):
-        problem = _non_finite(layer.params())
+        problem = _non_finite(layer.params() + layer.state())
         if problem:
             raise ValueError(f"Not saved: the weights of layer {index} {layer!r} hold {problem} (training diverged); "
                              f"a model file must hold finite weights to be loaded again")
@@ -141,11 +142,15 @@ def save_model(network: Network, path: str | os.PathLike, metadata: dict | None 
         raise ValueError(f"Not saved: the metadata must be plain JSON values ({error})") from None
     weights = {f"layer{i}_{j}": w for i, layer in enumerate(network.layers) for j, w in enumerate(layer.params())}
     state = {f"{key}_{i}": a for key, arrays in optimizer.state().items() for i, a in enumerate(arrays)}
+    # arrays layers keep beside their weights (BatchNorm's running statistics, Dropout's mask generator)
+    layer_states = {f"layer{i}_{j}": a for i, layer in enumerate(network.layers) for j, a in enumerate(layer.state())}
     buffer = io.BytesIO()  # models are small: build the zip in memory, then write it in one go
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("termnet.json", text)
         archive.writestr("weights.npz", _npz_bytes(weights))
         archive.writestr("optimizer.npz", _npz_bytes(state))
+        if layer_states:  # the files of networks without such layers stay as before
+            archive.writestr("state.npz", _npz_bytes(layer_states))
     return atomic_write(path, buffer.getvalue())
 
 
@@ -162,6 +167,7 @@ def load_model(path: str | os.PathLike) -> tuple[Network, dict]:
             network, rows = _skeleton(document, path)
             weights = _read_weights(archive, path, network, rows)
             _set_weights(network, rows, weights, path)
+            _set_states(network, rows, _read_states(archive, path, network, rows), path)
             state = _read_state(archive, path, network)
     _restore(network, document, state, path)
     return network, document.get("metadata", {})
@@ -357,7 +363,8 @@ def _check_optimizer(opt: dict, hyper: dict) -> None:
             raise ValueError(f"termnet.json: optimizer {name} takes no {_quote(key)} (it takes "
                              f"{', '.join(sorted(takes)) or 'only a learning rate'})")
         # momentum and both betas are shares of the past kept at each step: 1 or more never forgets
-        if not (_finite(value) and (0 <= value < 1 if key != "epsilon" else value > 0)):
+        ok = {"epsilon": lambda v: v > 0, "weight_decay": lambda v: v >= 0}.get(key, lambda v: 0 <= v < 1)
+        if not (_finite(value) and ok(value)):
             raise ValueError(f"termnet.json: optimizer {name}'s {key} cannot be {_quote(value)}")
 
 
@@ -396,24 +403,47 @@ def _skeleton(document: dict, path: Path) -> tuple[Network, list]:
 # -- loading: the arrays --------------------------------------------------------------------------------------
 def _read_weights(archive: zipfile.ZipFile, path: Path, network: Network, rows: list) -> dict[str, np.ndarray]:
     """weights.npz's arrays, each at most as large as its layer's parameter count allows."""
+    return _read_layer_arrays(archive, path, "weights.npz", {row.index: row.params for row in rows}, "weights")
+
+
+def _state_limits(network: Network, rows: list) -> dict[int, int]:
+    """Per layer, the numbers its ``state()`` holds (BatchNorm's running statistics), from shapes alone."""
+    inputs = [network.input_shape] + [row.output_shape for row in rows[:-1]]
+    return {row.index: layer.count_state(shape) for row, layer, shape in zip(rows, network.layers, inputs)}
+
+
+def _read_states(archive: zipfile.ZipFile, path: Path, network: Network, rows: list) -> dict[str, np.ndarray]:
+    """state.npz's arrays (written only for networks whose layers keep state), sized as for weights.npz."""
+    limits = _state_limits(network, rows)
+    if not any(limits.values()):
+        return {}
+    if "state.npz" not in archive.namelist():
+        index = next(i for i, count in limits.items() if count)
+        raise _error(path, f"layer {index} {network.layers[index]!r} keeps state beside its weights, but the file "
+                           f"has no state.npz: the file is damaged; save the model again")
+    return _read_layer_arrays(archive, path, "state.npz", limits, "state")
+
+
+def _read_layer_arrays(archive: zipfile.ZipFile, path: Path, member: str, limits: dict[int, int],
+                       what: str) -> dict[str, np.ndarray]:
+    """``member``'s arrays (named layer<i>_<j>), each at most as large as ``limits[i]`` numbers allow."""
     itemsize = 8  # float64 is the widest dtype termnet saves
-    limits = {row.index: row.params for row in rows}
-    cap = (sum(limits.values()) + SHAPE_SLACK) * itemsize + ARRAY_OVERHEAD * (len(rows) + 1)
-    info = _checked_member(archive, "weights.npz", path, cap, "with these layers could hold")
-    inner = _open_npz(_read_member(archive, info, path), "weights.npz", path)
+    cap = (sum(limits.values()) + SHAPE_SLACK) * itemsize + ARRAY_OVERHEAD * (len(limits) + 1)
+    info = _checked_member(archive, member, path, cap, "with these layers could hold")
+    inner = _open_npz(_read_member(archive, info, path), member, path)
     with inner:
         by_layer: dict[int, int] = {}
         slack = SHAPE_SLACK
         arrays = {}
-        for key, index in _weight_keys(inner, len(rows), path):
+        for key, index in _weight_keys(inner, len(limits), path, member):
             left = max(limits[index] - by_layer.get(index, 0), 0)
-            room = f"layer {index} has parameters ({limits[index]:,})"
-            arrays[key] = _read_npy(inner, key, left + slack, room, "weights.npz", path)
+            room = f"layer {index} has {'parameters' if what == 'weights' else 'state'} ({limits[index]:,})"
+            arrays[key] = _read_npy(inner, key, left + slack, room, member, path)
             slack -= max(arrays[key].size - left, 0)
             by_layer[index] = by_layer.get(index, 0) + arrays[key].size
             problem = _non_finite([arrays[key]])
             if problem:
-                raise _error(path, f"the weights of layer {index} hold {problem}: the model diverged before it was "
+                raise _error(path, f"the {what} of layer {index} hold {problem}: the model diverged before it was "
                                    f"saved; retrain it or load an earlier save")
     return arrays
 
@@ -422,17 +452,17 @@ _WEIGHT_KEY = re.compile(r"layer(\d{1,6})_(\d{1,3})\.npy")
 _STATE_KEY = re.compile(r"([A-Za-z]\w{0,40})_(\d{1,9})\.npy")
 
 
-def _weight_keys(inner: zipfile.ZipFile, layers: int, path: Path) -> list[tuple[str, int]]:
+def _weight_keys(inner: zipfile.ZipFile, layers: int, path: Path, member: str = "weights.npz") -> list[tuple[str, int]]:
     """Each array's key and layer, in order; every name must be one termnet writes, for a layer that exists."""
     keys = []
     for name in inner.namelist():
         match = _WEIGHT_KEY.fullmatch(name)
         if not match:
-            raise _error(path, f"weights.npz holds {_quote(name)}, which termnet never writes (its arrays are "
+            raise _error(path, f"{member} holds {_quote(name)}, which termnet never writes (its arrays are "
                                f"named layer<i>_<j>.npy): the file is damaged or crafted")
         index = int(match[1])
         if index >= layers:
-            raise _error(path, f"weights.npz holds {name} but the network has {layers} layers: the file is damaged")
+            raise _error(path, f"{member} holds {name} but the network has {layers} layers: the file is damaged")
         keys.append((name[:-4], index))
     return keys
 
@@ -540,6 +570,23 @@ def _set_weights(network: Network, rows: list, weights: dict, path: Path) -> Non
         network.build()
     except (TypeError, ValueError) as error:
         raise _error(path, str(error)) from None
+
+
+def _set_states(network: Network, rows: list, states: dict, path: Path) -> None:
+    """Each layer's state from state.npz, after ``build`` (which made a fresh one): every array it declares."""
+    limits = _state_limits(network, rows)
+    for row, layer in zip(rows, network.layers):
+        i = row.index
+        count = sum(1 for key in states if key.startswith(f"layer{i}_"))
+        arrays = [states.get(f"layer{i}_{j}") for j in range(count)]
+        if limits[i] and not count or any(a is None for a in arrays):
+            raise _error(path, f"state.npz lacks the state of layer {i} {layer!r}: the file is damaged; "
+                               f"save the model again")
+        if count or limits[i]:
+            try:
+                layer.load_state(arrays)
+            except (TypeError, ValueError) as error:
+                raise _error(path, f"state.npz: {error}") from None
 
 
 def _set_layer_weights(layer, arrays: list[np.ndarray], path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from ..engine import LayerShape, trace_shapes
+from ..engine import FC, LayerShape, trace_shapes
 from ..engine.registry import describe_layer
 from ..spec import PRESETS, Spec, SpecError, load_spec
 
@@ -123,7 +123,7 @@ def stack_line(spec: Spec, image_shape: tuple[int, ...]) -> str:
         if shape is None:
             parts.append("does not fit")
             break
-        if len(shape) == 1 and len(previous) == 1 and row.params:  # a fully connected step (128 -> 128 too)
+        if isinstance(row.layer, FC) and len(previous) == 1:  # a fully connected step (128 -> 128 too; not BatchNorm)
             if chain is None:
                 chain = [previous[0]]
                 parts.append(chain)

@@ -27,6 +27,7 @@ def one_error_line(result) -> str:
     (["train", "--seed", "abc"], "argument --seed: must be a whole number"),
     (["train", "--seed", "-1"], "argument --seed: must be 0 or more"),
     (["train", "--validation-split", "0.95"], "argument --validation-split: must be from 0 to 0.9. Received: '0.95'"),
+    (["train", "--weight-decay", "-0.1"], "argument --weight-decay: must be from 0 to 1. Received: '-0.1'"),
     (["train", "--schedule", "linear"], "argument --schedule: must be one of constant, cosine, one-cycle"),
     (["train", "--init", "zeros"], "argument --init: must be one of auto, he, xavier, uniform"),
     (["train", "--save", "x.termnet", "--no-save"], "argument --no-save: not allowed with argument --save"),
