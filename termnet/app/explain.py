@@ -22,6 +22,12 @@ LAYERS = {
     "Pooling": "Keeps the largest (or mean) value of each window: maps shrink, and a feature found a pixel "
                "away still counts. Nothing is learned. Try 2x2 after a convolution; on 8x8 digits it can "
                "shrink the maps too far.",
+    "Dropout": "While training, sets a random share (the rate) of its inputs to zero and scales the rest up, so "
+               "no unit can count on any other; at test time it passes everything through. Try 0.25 after a "
+               "convolution block and 0.5 before the last FC when the validation loss rises.",
+    "BatchNorm": "Rescales each feature (each channel, after a convolution) to mean 0 and variance 1 over the "
+                 "batch, then by a learnt gamma and beta; at test time it uses running averages instead. Deep "
+                 "stacks train faster and tolerate larger learning rates: put it between a layer and its relu.",
     "Flatten": "Lays the maps out in one row so that an FC layer can take them; the numbers stay the same. "
                "Put it between the last convolution or pooling and the first FC.",
 }
@@ -35,6 +41,9 @@ SETTINGS = {
                   "32 is smoother and much faster per image. A larger batch often wants a larger learning rate.",
     "optimizer": "How a gradient becomes a step: sgd takes it as it is, momentum keeps a running velocity, "
                  "adam scales each weight's step by its recent gradients. Try adam when sgd is slow.",
+    "weight_decay": "Pulls every weight a little towards zero at each step (L2), so the network prefers small "
+                    "weights and memorises less. 0 turns it off; try 1e-4 to 5e-4 when the validation loss rises "
+                    "while the training loss falls.",
     "loss": "What training makes small. With a softmax output, cross_entropy hands back a much larger error "
             "than mse when the network is wrong, so it learns faster (the Lesson tab shows both).",
     "schedule": "How the learning rate changes during the run: constant keeps it, cosine lowers it smoothly, "

@@ -61,6 +61,10 @@ def forward_formula(layer: Layer, x: np.ndarray, y: np.ndarray) -> str:
         return f"Y = {layer.mode} of each {p}x{p} window (stride {layer.stride})   {arrow}"
     if kind == "Flatten":
         return f"Y = X laid out in one row   {arrow}"
+    if kind == "Dropout":
+        return f"Y = X ⊙ M / (1 - {layer.rate:g}),  M random 0/1, kept with probability {1 - layer.rate:g}   {arrow}"
+    if kind == "BatchNorm":
+        return f"Y = γ·(X - mean)/√(var + ε) + β, mean and var over the batch   {arrow}"
     return f"Y = {kind}(X)   {arrow}"
 
 
@@ -78,6 +82,13 @@ def forward_words(layer: Layer) -> str:
     if isinstance(layer, Pooling):
         return ("Each window of the maps is replaced by its largest (or mean) value: the maps get smaller "
                 "and a feature found a pixel further away still counts. Nothing is learned here.")
+    if kind == "Dropout":
+        return ("While training, a random share of the values is set to zero and the rest scaled up to keep "
+                "the sum; no unit can rely on another. At test time nothing is dropped.")
+    if kind == "BatchNorm":
+        return ("Each feature is shifted and scaled to mean 0 and variance 1 over the batch, then by the learnt "
+                "γ and β. With one sample the batch's mean is the sample itself: training one image at a time "
+                "is where batch normalisation stops making sense, and why it wants batches.")
     if kind == "Flatten":
         return ("The maps are laid out in one long row so that a fully connected layer can take them. The "
                 "numbers do not change, only their arrangement.")
@@ -102,6 +113,8 @@ def backward_formula(layer: Layer, error: np.ndarray, handed_on: np.ndarray | No
         if layer.mode == "max":
             return [f"dE/dX = dE/dY at each window's max, 0 elsewhere   {shape(error)} -> {back}"]
         return [f"dE/dX = dE/dY / {layer.pool_size ** 2} on every input of each window   {shape(error)} -> {back}"]
+    if kind == "Dropout":
+        return [f"dE/dX = dE/dY ⊙ M / (1 - {layer.rate:g})   {shape(error)} -> {back}"]
     if kind == "Flatten":
         return [f"dE/dX = dE/dY laid back out in the input's shape   {shape(error)} -> {back}"]
     return [f"dE/dX = {kind}'s backward(dE/dY)   {shape(error)} -> {back}"]
@@ -131,7 +144,7 @@ def backward_words(layer: Layer) -> str:
 
 def parameter_names(layer: Layer) -> tuple[str, ...]:
     """What the formulas call the layer's parameters, in ``params()``'s order."""
-    names = {"FC": ("W", "B"), "Convolution": ("K", "B")}.get(layer_type(layer))
+    names = {"FC": ("W", "B"), "Convolution": ("K", "B"), "BatchNorm": ("γ", "β")}.get(layer_type(layer))
     count = len(layer.params())
     return names if names and len(names) == count else tuple(f"P{i}" for i in range(count))
 
