@@ -13,9 +13,10 @@ def layer_code(layer: Layer) -> str:
     return f"{type(layer).__name__}({layer.call_arguments(layer.config())})"
 
 
-def _imports(layers: list[Layer]) -> list[str]:
-    """``from termnet.engine import ...`` for the engine's layers, ``from <module> import ...`` for others."""
-    modules: dict[str, set[str]] = {"termnet.engine": {"Network"}}
+def _imports(layers: list[Layer], *names: str) -> list[str]:
+    """``from termnet.engine import ...`` for the engine's layers (and ``names``), ``from <module> import ...``
+    for others."""
+    modules: dict[str, set[str]] = {"termnet.engine": {"Network", *names}}
     for layer in layers:
         cls = type(layer)
         module = "termnet.engine" if getattr(engine, cls.__name__, None) is cls else cls.__module__
@@ -30,13 +31,16 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
     p = spec.hyperparameters()
     schedule = "" if p["schedule"] in (None, "constant") else f", schedule={p['schedule']!r}"
     subset = f"[:{p['train_size']}]" if p["train_size"] else ""
+    # the spec's augment level, as the engine's object: shifts scaled to these images, drawn from the seed
+    augment = "" if p["augment"] == "none" else \
+        f", augment=Augmentation.level({p['augment']!r}, {shape[-1]}, seed={p['seed']})"
     lines = [
         f'"""Train the {spec.name} network with termnet\'s engine (made by `termnet export-code {spec_name}`)."""',
         "",
         "from sklearn.metrics import accuracy_score",
         "",
         "from termnet.data import load_dataset, one_hot",
-        *_imports(layers),
+        *_imports(layers, *(["Augmentation"] if augment else [])),
         "",
         f"data = load_dataset({dataset!r})  # images (N, 1, H, W) scaled to [0, 1], integer labels",
         f"x_train = data.x_train{subset}",
@@ -51,7 +55,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         f"    .use({p['loss']!r})",
         ")",
         "print(net.summary())",
-        "net.fit(x_train, y_train)",
+        f"net.fit(x_train, y_train{augment})",
         "",
         "probabilities = net.predict(data.x_test)",
         'print(f"test accuracy: {accuracy_score(data.y_test, probabilities.argmax(axis=1)):.2%}")',

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from ..engine import SCHEDULES, TrainingDiverged, learning_rate_factor, load_model, save_model
+from ..engine import SCHEDULES, Augmentation, TrainingDiverged, learning_rate_factor, load_model, save_model
 from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
@@ -38,6 +38,7 @@ def train(args) -> int:
         dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where the first run found it
         train_size = metadata.get("train_size", 0)
         validation_split = network.validation_split  # the file's (none held out in files from before it)
+        augment = args.augment or metadata.get("augment", "none")  # a resumed run augments as the first did
         plan_before = network.schedule, network.schedule_step, network.schedule_steps, network.learning_rate
         apply_on_resume(network, args)
     else:
@@ -47,6 +48,7 @@ def train(args) -> int:
         params = spec.hyperparameters(**overrides)
         train_size = params["train_size"]
         validation_split = params["validation_split"]
+        augment = params["augment"]
     data = load_data(dataset, data_dir, train_size, quiet=False)
     if not args.resume:
         if (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand; a spec file is as written
@@ -73,7 +75,8 @@ def train(args) -> int:
     start = time.perf_counter()
     error = None
     try:
-        network.fit(data.x_train, data.y_train, validation_split=validation_split, callbacks=[progress, interrupt])
+        network.fit(data.x_train, data.y_train, validation_split=validation_split, callbacks=[progress, interrupt],
+                    augment=Augmentation.level(augment, data.image_shape[-1], network.seed))
     except TrainingDiverged as diverged:
         error = " ".join(str(diverged).split())  # one line, whatever the message holds
     seconds = time.perf_counter() - start
@@ -86,7 +89,7 @@ def train(args) -> int:
         print(f"Not saved: {Path(target).resolve()} is kept as it was (--save FILE saves this run elsewhere)",
               file=sys.stderr)
     elif target and epochs_run + history_before > 0:
-        save_model(network, target, model_metadata(data, spec_name, train_size, data_dir))
+        save_model(network, target, {**model_metadata(data, spec_name, train_size, data_dir), "augment": augment})
         back = " (back to the file it resumed from)" if resumed_file else ""
         print(f"Saved {Path(target).resolve()}{back}", file=sys.stderr)
     with np.errstate(over="ignore", invalid="ignore"):  # weights near divergence give a NaN loss, said once above
@@ -130,7 +133,7 @@ def save_target(args) -> str | None:
 
 
 #: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
-APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule")
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "augment")
 
 
 def kept_on_resume(network, metadata: dict) -> dict:

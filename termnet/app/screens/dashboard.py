@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ...engine import TrainingDiverged
+from ...engine import Augmentation, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
 from ...spec import Spec
@@ -80,6 +80,10 @@ class DashboardScreen(Screen):
         Binding("2", "preset('article-cnn')", "Article CNN", group=PRESETS_GROUP),
         Binding("3", "preset('mlp')", "MLP", group=PRESETS_GROUP),
         Binding("4", "preset('cnn')", "CNN", group=PRESETS_GROUP),
+        Binding("A", "preview_augment", "Augment preview", show=False,
+                tooltip="Show a few training digits as the form's Augment setting changes them"),
+        Binding("u", "robustness", "Robustness", show=False,
+                tooltip="Test accuracy of the network on screen against rotated, shifted, noisy, thicker digits"),
     ]
     #: Each tab's label shows the key that opens it.
     TAB_LABELS = {"build": ("b", "Build"), "train": ("t", "Train"), "confusion": ("c", "Confusion"),
@@ -311,6 +315,7 @@ class DashboardScreen(Screen):
             self.notify("\n".join(problems), title=title, severity="error", timeout=8)
             self.action_tab("build")
             return None
+        self.augment = values.get("augment", "none")  # the level run_training augments each training batch with
         return spec, values, values.get("train_size") or None, values.get("validation_split", 0.0)
 
     def _launch(self, network, train_size: int | None, split: float) -> None:
@@ -346,7 +351,9 @@ class DashboardScreen(Screen):
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         try:
-            network.fit(x, y, validation_split=validation_split, callbacks=[bridge])  # 0: none held out
+            augment = Augmentation.level(getattr(self, "augment", "none"), data.image_shape[-1], network.seed)
+            # validation_split 0: none held out; augment changes the training batches only
+            network.fit(x, y, validation_split=validation_split, callbacks=[bridge], augment=augment)
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
@@ -503,3 +510,22 @@ class DashboardScreen(Screen):
             self.action_tab("inside")
             data, batch = self.app.dataset, min(network.batch_size, len(self.app.dataset.x_train))
             self.query_one(InsideView).time_layers(network, data.x_train[:batch], data.y_train[:batch])
+
+    # -- augmentation and robustness: each view lives in its own screen module ------------------------------
+    def action_preview_augment(self) -> None:
+        from .augment_preview import AugmentPreviewScreen
+
+        values, _ = self.query_one(HyperparameterForm).values()
+        if self.app.dataset is None:
+            self.notify("The data is still loading", severity="warning")
+            return
+        self.app.push_screen(AugmentPreviewScreen(self.app.dataset, values.get("augment") or "none",
+                                                  values.get("seed")))
+
+    def action_robustness(self) -> None:
+        from .robustness import RobustnessScreen
+
+        if self.network is None or self.app.dataset is None:
+            self.notify("No network on screen: s trains the stack, L loads a model", severity="warning")
+            return
+        self.app.push_screen(RobustnessScreen(self.network, self.app.dataset))
