@@ -13,6 +13,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from .engine.augment import LEVELS as AUGMENTATION_LEVELS
 from .engine.initializers import INITIALIZERS
 from .engine.losses import ALIASES as LOSS_ALIASES
 from .engine.losses import LOSSES
@@ -151,6 +152,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             minimum=0, optional=True),
     Setting("init", "auto", "choice", "Weight init", "how the weights start (auto: He before relu, Xavier "
             "otherwise)", choices=tuple(INITIALIZERS)),
+    # the training images only, a new random change each batch; validation and test images stay as they are
+    Setting("augment", "none", "choice", "Augment", "random rotations, shifts and zooms of each training batch "
+            "(strong: also noise and thicker or thinner strokes)", choices=tuple(AUGMENTATION_LEVELS)),
 )}
 
 DEFAULTS = {name: setting.default for name, setting in SETTINGS.items()}

@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, Select
 from termnet.app.widgets.hyperparameters import HyperparameterForm
 from termnet.cli import build_parser
 from termnet.cli.train import APPLIED_ON_RESUME, kept_on_resume
-from termnet.engine import INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES, Network
+from termnet.engine import AUGMENTATION_LEVELS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES, Network
 from termnet.settings import KINDS, SETTINGS
 from termnet.spec import TRAINING_CHECKS, TRAINING_DEFAULTS, SpecError, parse_spec
 
@@ -88,11 +88,12 @@ def test_every_setting_has_a_kind_a_label_a_help_and_a_default_it_accepts():
         assert setting.kind in KINDS and setting.label and setting.help and "\n" not in setting.help, name
         assert setting.problem(setting.default) is None, name
     assert list(SETTINGS) == ["learning_rate", "epochs", "batch_size", "optimizer", "weight_decay", "loss", "schedule",
-                              "train_size", "validation_split", "patience", "seed", "init"]
+                              "train_size", "validation_split", "patience", "seed", "init", "augment"]
 
 
 def test_the_choices_are_the_engine_registries():
-    registries = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "init": INITIALIZERS}
+    registries = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "init": INITIALIZERS,
+                  "augment": AUGMENTATION_LEVELS}
     assert {name: list(s.choices) for name, s in SETTINGS.items() if s.kind == "choice"} == {
         name: list(registry) for name, registry in registries.items()}
 

@@ -58,6 +58,9 @@ SETTINGS = {
                 "Try 3 with many epochs, and let it decide when to stop.",
     "seed": "Fixes the random start: the weights, the shuffling and the validation split. The same seed gives "
             "the same run; change it to see how much results vary by chance.",
+    "augment": "Moves, turns, zooms (and, when strong, blurs and thickens) every training image a little at "
+               "random, each epoch afresh, so the network sees more kinds of handwriting than the data holds. "
+               "Try light for a convolutional network over many epochs; A previews it, u measures robustness.",
     "init": "How the weights start. auto picks He before relu and Xavier otherwise, which keeps the signal "
             "from fading or exploding through many layers; uniform (±0.5) is the article's.",
 }

@@ -13,6 +13,7 @@ from ..data import DATASETS, IMAGE_SHAPES, SOURCES
 from ..settings import SETTINGS, Setting
 from . import lesson, onnx_commands
 from . import sweep as sweep_command
+from .robustness import add_arguments as robustness_options
 
 
 class Parser(argparse.ArgumentParser):
@@ -126,13 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     saving.add_argument("--no-save", action="store_true", help="with --resume: leave the model file as it was")
     train.add_argument("--resume", metavar="FILE", help="continue training a saved model where it stopped (its "
                        "data, optimizer, shuffling, schedule, validation split), then save it back; --epochs, "
-                       "--learning-rate, --batch-size and --schedule apply, other changes are refused")
+                       "--learning-rate, --batch-size, --schedule and --augment apply, other changes are refused")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
 
     evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix, precision and recall")
     evaluate.add_argument("file")
     _data_options(evaluate)
     evaluate.add_argument("--json", action="store_true")
+    robustness_options(evaluate)
 
     predict = commands.add_parser("predict", help="draw a test digit with the model's ten probabilities")
     predict.add_argument("file")
@@ -168,8 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args) -> int:
-    from . import data_commands, export, model_commands
+    from . import data_commands, export, model_commands, robustness
     from . import train as train_command
+
+    if args.command == "evaluate" and (args.robustness or args.compare or args.samples):
+        return robustness.run(args)
 
     handlers = {"train": train_command.train, "evaluate": model_commands.evaluate, "predict": model_commands.predict,
                 "summary": model_commands.summary, "export-code": export.export, "lesson": lesson.run,

@@ -14,9 +14,10 @@ def layer_code(layer: Layer) -> str:
     return f"{type(layer).__name__}({layer.call_arguments(layer.config())})"
 
 
-def _imports(layers: list[Layer], extra: tuple[str, ...] = ()) -> list[str]:
-    """``from termnet.engine import ...`` for the engine's layers, ``from <module> import ...`` for others."""
-    modules: dict[str, set[str]] = {"termnet.engine": {"Network", *extra}}
+def _imports(layers: list[Layer], *names: str) -> list[str]:
+    """``from termnet.engine import ...`` for the engine's layers (and ``names``), ``from <module> import ...``
+    for others."""
+    modules: dict[str, set[str]] = {"termnet.engine": {"Network", *names}}
     for layer in layers:
         cls = type(layer)
         module = "termnet.engine" if getattr(engine, cls.__name__, None) is cls else cls.__module__
@@ -38,14 +39,17 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
     else:
         arguments = f"learning_rate={p['learning_rate']}, {sizes}, optimizer={p['optimizer']!r}{schedule}"
     subset = f"[:{p['train_size']}]" if p["train_size"] else ""
+    # the spec's augment level, as the engine's object: shifts scaled to these images, drawn from the seed
+    augment = "" if p["augment"] == "none" else \
+        f", augment=Augmentation.level({p['augment']!r}, {shape[-1]}, seed={p['seed']})"
     lines = [
         f'"""Train the {spec.name} network with termnet\'s engine (made by `termnet export-code {spec_name}`)."""',
         "",
         "from sklearn.metrics import accuracy_score",
         "",
         "from termnet.data import load_dataset, one_hot",
-        *_imports(layers, (optimizer_class,) if p["weight_decay"] else ()),
-        *(["from termnet.engine import EarlyStopping"] if p["patience"] else []),
+        *_imports(layers, *([optimizer_class] if p["weight_decay"] else []), *(["Augmentation"] if augment else []),
+                  *(["EarlyStopping"] if p["patience"] else [])),
         "",
         f"data = load_dataset({dataset!r})  # images (N, 1, H, W) scaled to [0, 1], integer labels",
         f"x_train = data.x_train{subset}",
@@ -59,7 +63,7 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
         f"    .use({p['loss']!r})",
         ")",
         "print(net.summary())",
-        _fit_line(p),
+        _fit_line(p, augment),
         "",
         "probabilities = net.predict(data.x_test)",
         'print(f"test accuracy: {accuracy_score(data.y_test, probabilities.argmax(axis=1)):.2%}")',
@@ -67,12 +71,12 @@ def export_code(spec_name: str, dataset: str = "mnist") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fit_line(p: dict) -> str:
+def _fit_line(p: dict, augment: str) -> str:
     """The fit call: with early stopping (which watches held-out images) when the spec asks for it."""
     if not p["patience"]:
-        return "net.fit(x_train, y_train)"
+        return f"net.fit(x_train, y_train{augment})"
     return (f"net.fit(x_train, y_train, validation_split={p['validation_split']}, "
-            f"callbacks=[EarlyStopping(patience={p['patience']})])  # keeps the best epoch's weights")
+            f"callbacks=[EarlyStopping(patience={p['patience']})]{augment})  # keeps the best epoch's weights")
 
 
 def export(args) -> int:

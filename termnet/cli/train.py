@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from ..engine import SCHEDULES, EarlyStopping, TrainingDiverged, learning_rate_factor, load_model, save_model
+from ..engine import (
+    SCHEDULES,
+    Augmentation,
+    EarlyStopping,
+    TrainingDiverged,
+    learning_rate_factor,
+    load_model,
+    save_model,
+)
 from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
@@ -38,6 +46,7 @@ def train(args) -> int:
         dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where the first run found it
         train_size = metadata.get("train_size", 0)
         validation_split = network.validation_split  # the file's (none held out in files from before it)
+        augment = args.augment or metadata.get("augment", "none")  # a resumed run augments as the first did
         plan_before = network.schedule, network.schedule_step, network.schedule_steps, network.learning_rate
         apply_on_resume(network, args)
     else:
@@ -47,6 +56,7 @@ def train(args) -> int:
         params = spec.hyperparameters(**overrides)
         train_size = params["train_size"]
         validation_split = params["validation_split"]
+        augment = params["augment"]
     patience = args.patience if args.resume else params["patience"]
     if problem := combination_problem({"patience": patience, "validation_split": validation_split},
                                       lambda name: SETTINGS[name].option):
@@ -79,7 +89,8 @@ def train(args) -> int:
     error = None
     try:
         network.fit(data.x_train, data.y_train, validation_split=validation_split,
-                    callbacks=[progress, interrupt, *([stopper] if stopper else [])])
+                    callbacks=[progress, interrupt, *([stopper] if stopper else [])],
+                    augment=Augmentation.level(augment, data.image_shape[-1], network.seed))
     except TrainingDiverged as diverged:
         error = " ".join(str(diverged).split())  # one line, whatever the message holds
     seconds = time.perf_counter() - start
@@ -94,7 +105,7 @@ def train(args) -> int:
         print(f"Not saved: {Path(target).resolve()} is kept as it was (--save FILE saves this run elsewhere)",
               file=sys.stderr)
     elif target and epochs_run + history_before > 0:
-        save_model(network, target, model_metadata(data, spec_name, train_size, data_dir))
+        save_model(network, target, {**model_metadata(data, spec_name, train_size, data_dir), "augment": augment})
         back = " (back to the file it resumed from)" if resumed_file else ""
         print(f"Saved {Path(target).resolve()}{back}", file=sys.stderr)
     with np.errstate(over="ignore", invalid="ignore"):  # weights near divergence give a NaN loss, said once above
@@ -141,7 +152,7 @@ def save_target(args) -> str | None:
 
 
 #: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
-APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience", "weight_decay")
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience", "weight_decay", "augment")
 
 
 def kept_on_resume(network, metadata: dict) -> dict:

@@ -6,6 +6,8 @@ files, shape tracing, gradient checks, training health and per-layer timing.
 """
 
 from .activation import ACTIVATIONS, Activation
+from .augment import LEVELS as AUGMENTATION_LEVELS
+from .augment import Augmentation
 from .batchnorm import BatchNorm
 from .callbacks import Callback, EarlyStopping, LambdaCallback
 from .convolution import PADDING_MODES, Convolution
@@ -39,6 +41,7 @@ from .shapes import LayerShape, trace_shapes
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Field", "PADDING_MODES", "POOLING_MODES", "register_layer", "unregister_layer",
+    "AUGMENTATION_LEVELS", "Augmentation",
     "Adam", "BatchNorm", "Dropout", "Callback", "Convolution", "CrossEntropy", "EarlyStopping", "FC", "Flatten",
     "GradientCheck", "INITIALIZERS", "LAYER_TYPES", "LOSSES", "LambdaCallback", "Layer", "LayerHealth", "LayerShape",
     "LayerTiming", "Loss", "MeanSquaredError", "ModelFileError", "Momentum", "Network", "OPTIMIZERS", "Optimizer",

@@ -369,7 +369,7 @@ class Network:
 
     # -- training -------------------------------------------------------------
     def fit(self, x, y, epochs: int | None = None, batch_size: int | None = None,
-            validation_data=None, callbacks=None, validation_split: float = 0.0) -> Network:
+            validation_data=None, callbacks=None, validation_split: float = 0.0, augment=None) -> Network:
         """Train on ``x`` and targets ``y`` (one-hot, or integer labels); returns self.
 
         ``self.history`` gains one entry per epoch under ``loss`` and ``accuracy``, and
@@ -381,6 +381,8 @@ class Network:
         loss that turns NaN or infinite raises TrainingDiverged, the layers back at the weights of the
         epoch's start (or, if those predict NaN too, of the fit's start), which predict finite numbers.
         NaN or infinite values in ``x`` or ``y`` are refused with a ValueError before training starts.
+        ``augment`` (an ``Augmentation``, see augment.py, or None) changes each training batch before its
+        step, in this thread (so the sharded threads get the changed batch); validation images never are.
         """
         self.require_loss()
         epochs = self.epochs if epochs is None else _positive("epochs", epochs, int)
@@ -399,6 +401,9 @@ class Network:
         if hasattr(x, "__len__") and len(x) == 0:
             raise ValueError(f"fit() needs at least one sample. Received: x of shape {np.shape(x)}")
         x, y = self.prepare(x, y)
+        if augment is not None:
+            augment.check(x.shape[1:])
+        self._augment = augment
         self._check_memory(self.layers, self.input_shape, batch_size)
         positions = None  # the rows trained on, when some are held out: batches gather them from x
         if validation_split:
@@ -438,7 +443,7 @@ class Network:
                 layer.buffers = None
             if self._sharded:
                 self._sharded.close()
-            self._sharded = None
+            self._sharded = self._augment = None
             callbacks.on_train_end(self.last_logs)
         return self
 
@@ -477,6 +482,8 @@ class Network:
             if order is not None:
                 index = order[index]  # a gathered copy of this batch; a slice is a free view
             xb, yb = x[index], y[index]
+            if self._augment is not None:  # training batches only: validation_data is evaluated untouched
+                xb = self._augment(xb)
             sharded = self._sharded if self._sharded and len(xb) >= 2 * self._sharded.workers else None
             output = sharded.forward(xb) if sharded else self.forward(xb, training=True)
             loss = self.loss.value(output, yb)

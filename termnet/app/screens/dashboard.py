@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ...engine import EarlyStopping, TrainingDiverged
+from ...engine import Augmentation, EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
 from ...spec import Spec
@@ -83,6 +83,10 @@ class DashboardScreen(Screen):
         Binding("2", "preset('article-cnn')", "Article CNN", group=PRESETS_GROUP),
         Binding("3", "preset('mlp')", "MLP", group=PRESETS_GROUP),
         Binding("4", "preset('cnn')", "CNN", group=PRESETS_GROUP),
+        Binding("A", "preview_augment", "Augment preview", show=False,
+                tooltip="Show a few training digits as the form's Augment setting changes them"),
+        Binding("u", "robustness", "Robustness", show=False,
+                tooltip="Test accuracy of the network on screen against rotated, shifted, noisy, thicker digits"),
     ]
     #: Each tab's label shows the key that opens it.
     TAB_LABELS = {"build": ("b", "Build"), "train": ("t", "Train"), "confusion": ("c", "Confusion"),
@@ -321,6 +325,7 @@ class DashboardScreen(Screen):
             self.action_tab("build")
             return None
         self.patience = values.get("patience", 0)  # early stopping for the run about to start (0: off)
+        self.augment = values.get("augment", "none")  # the level run_training augments each training batch with
         return spec, values, values.get("train_size") or None, values.get("validation_split", 0.0)
 
     def _launch(self, network, train_size: int | None, split: float) -> None:
@@ -360,7 +365,9 @@ class DashboardScreen(Screen):
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         self.early_stopping = EarlyStopping(patience=self.patience) if self.patience else None
         try:
-            network.fit(x, y, validation_split=validation_split,  # 0: none held out
+            augment = Augmentation.level(getattr(self, "augment", "none"), data.image_shape[-1], network.seed)
+            # validation_split 0: none held out; augment changes the training batches only
+            network.fit(x, y, validation_split=validation_split, augment=augment,
                         callbacks=[bridge, *filter(None, [self.early_stopping])])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
@@ -560,3 +567,21 @@ class DashboardScreen(Screen):
                 self.notify(str(error), title="No map", severity="error")
                 return
             self.app.push_screen(screen)
+    # -- augmentation and robustness: each view lives in its own screen module ------------------------------
+    def action_preview_augment(self) -> None:
+        from .augment_preview import AugmentPreviewScreen
+
+        values, _ = self.query_one(HyperparameterForm).values()
+        if self.app.dataset is None:
+            self.notify("The data is still loading", severity="warning")
+            return
+        self.app.push_screen(AugmentPreviewScreen(self.app.dataset, values.get("augment") or "none",
+                                                  values.get("seed")))
+
+    def action_robustness(self) -> None:
+        from .robustness import RobustnessScreen
+
+        if self.network is None or self.app.dataset is None:
+            self.notify("No network on screen: s trains the stack, L loads a model", severity="warning")
+            return
+        self.app.push_screen(RobustnessScreen(self.network, self.app.dataset))
