@@ -81,9 +81,10 @@ class MessageBridge(Callback):
             self.post(BatchProgress(self.epoch, self.first_epoch + self.epochs, batch + 1, self.steps, loss,
                                     self.smoothed, rate,
                                     (self.total_samples - self.samples_done) / rate if rate else 0.0))
-        if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are still cached
-            self.last_health = now
-            self.post(HealthReport(training_health(self.network)))
+            # with the progress, not between: both land in one UI frame (each frame takes the GIL from training)
+            if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are cached
+                self.last_health = now
+                self.post(HealthReport(training_health(self.network)))
         if not self.control.running.is_set():
             paused_at = time.perf_counter()
             while not self.control.running.wait(0.1) and not self.is_cancelled():

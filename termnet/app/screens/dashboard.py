@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ...engine import Augmentation, EarlyStopping, TrainingDiverged
@@ -44,6 +44,7 @@ from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.hyperparameters import HyperparameterForm
 from ..widgets.layer_list import LayerList
+from ..widgets.steady_footer import SteadyFooter
 
 PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
 # While training, the UI thread may interrupt the training thread at most every 50 ms instead of
@@ -135,6 +136,7 @@ class DashboardScreen(Screen):
         self.held_out = 0
         self.continued_from: str | None = None  # None for a fresh run; "" when the continued one has no row
         self.evaluating = False
+        self.plot_drawn = 0.0  # time.monotonic() of the live plot's last redraw
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")  # a glyph every terminal and browser font has (the default ⭘ is missing in many)
@@ -159,7 +161,7 @@ class DashboardScreen(Screen):
                 yield LessonView(id="lesson-view")
         yield Static("", id="too-small")
         # no "^p palette" at the footer's end: its 12 columns hold Quit at 80; the help's first line names ctrl+p
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def on_resize(self, event) -> None:
         width, height = event.size
@@ -169,13 +171,9 @@ class DashboardScreen(Screen):
                 f"(80x24 or more is best).\n\nMake the window larger; training and your work go on meanwhile.")
 
     def on_mount(self) -> None:
-        self.set_interval(PLOT_INTERVAL, self._redraw_plot)
         self.query_one(LayerList).focus()
+        self.query_one(DrawingCanvas).on_change = self.drawing_changed  # at once, not six message hops later
         self.post_message(DataRequested())
-
-    def _redraw_plot(self) -> None:
-        if self.query_one(TabbedContent).active == "train":  # a hidden plot waits until shown
-            self.query_one(TrainView).redraw_plot()
 
     # -- navigation and stack ------------------------------------------------------
     # a tab shows whatever holds focus, so switching tabs moves focus into the new one
@@ -405,7 +403,14 @@ class DashboardScreen(Screen):
     def on_batch_progress(self, message: BatchProgress) -> None:
         control = self.control
         quiet = bool(control and (control.paused or control.stop_requested)) or self.evaluating
-        self.query_one(TrainView).show_progress(message, quiet=quiet)
+        view = self.query_one(TrainView)
+        view.show_progress(message, quiet=quiet)
+        # the plot is redrawn with a progress line, in the same frame, at most every PLOT_INTERVAL and only when
+        # shown (the tab key redraws a hidden one): a frame of its own would take the GIL from training once more
+        now = time.monotonic()
+        if now - self.plot_drawn >= PLOT_INTERVAL and self.query_one(TabbedContent).active == "train":
+            self.plot_drawn = now
+            view.redraw_plot()
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
         view = self.query_one(TrainView)
@@ -491,7 +496,8 @@ class DashboardScreen(Screen):
         self.query_one(InsideView).show(network, image, caption, color=app.shows_grey)
 
     @on(DrawingCanvas.Changed)
-    def drawing_changed(self, event: DrawingCanvas.Changed) -> None:
+    def drawing_changed(self, event: DrawingCanvas.Changed | None = None) -> None:
+        """Classify the drawing: called by the canvas itself (its on_change), or by its Changed message."""
         view, app, network = self.query_one(DrawView), self.app, self.network
         if network is None:
             view.show_message("Train a network (s) or load one (L) first: then it classifies as you draw.")
