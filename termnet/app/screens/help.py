@@ -18,6 +18,7 @@ from ..hints import TAB_HINTS
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
+from ..widgets.neurons import NeuronPictures
 from .dashboard import DashboardScreen
 
 # The dashboard's keys by section: its tabs and presets have their own; the rest work anywhere.
@@ -62,6 +63,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Build: the layer list"] += LayerList.BINDINGS
     by_section["Digits"] = list(DigitGrid.BINDINGS)
     by_section["Draw"] = list(DrawingCanvas.BINDINGS)
+    by_section["Train: the neurons of 2-D data"] = list(NeuronPictures.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 
