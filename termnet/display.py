@@ -149,3 +149,39 @@ def per_class_table(evaluation, class_names) -> Table:
     for name, p, r, n in zip(class_names, evaluation.precision, evaluation.recall, supports):
         table.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{n:,}")
     return table
+
+
+class ColourBlocks:
+    """An (H, W, 3) uint8 RGB picture as H/2 lines of W half-block cells (the upper pixel the foreground of
+    "▀", the lower its background), built as segments like HalfBlocks. An odd height gets a black last row."""
+
+    def __init__(self, pixels: np.ndarray):
+        pixels = np.asarray(pixels, dtype=np.uint8)
+        if pixels.shape[0] % 2:
+            pixels = np.concatenate([pixels, np.zeros((1, *pixels.shape[1:]), np.uint8)])
+        self.pixels = pixels
+
+    def colours(self) -> list[list[str]]:
+        """Each pixel's colour as ``#rrggbb``, row by row."""
+        packed = (self.pixels[..., 0].astype(np.int32) << 16) | (self.pixels[..., 1].astype(np.int32) << 8) \
+            | self.pixels[..., 2]
+        return [[f"#{value:06x}" for value in row] for row in packed.tolist()]
+
+    def lines(self) -> list[list[Segment]]:
+        """Built once: a widget renders its content again on every refresh of the region it covers."""
+        if self._lines is None:
+            colours = self.colours()
+            self._lines = [[Segment(UPPER_HALF, _cell_style(upper, lower))
+                            for upper, lower in zip(colours[row], colours[row + 1])]
+                           for row in range(0, len(colours), 2)]
+        return self._lines
+
+    _lines: list[list[Segment]] | None = None
+
+    def __rich_console__(self, console, options):
+        for line in self.lines():
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        return Measurement(self.pixels.shape[1], self.pixels.shape[1])

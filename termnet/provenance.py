@@ -26,7 +26,15 @@ def model_metadata(data, spec_name: str, train_size: int, data_dir) -> dict:
     with the spec ``spec_name`` on its first ``train_size`` training images (0: all)."""
     return {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
             "data_description": data.description, "spec": spec_name, "train_size": train_size,
-            "data_dir": data_folder(data.name, data_dir)}
+            "data_dir": data_folder(data.name, data_dir),
+            # how a 2-D set was drawn, so that evaluate and --resume draw the same points
+            **({"planar": _planar(data.plane.options)} if getattr(data, "plane", None) is not None else {})}
+
+
+def _planar(options) -> dict:
+    from dataclasses import asdict
+
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(options).items()}
 
 
 def remembered_data(metadata: dict, dataset: str | None, data_dir) -> tuple[str | None, str | None]:

@@ -44,7 +44,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn", "cnn-plus")
+PRESETS = ("article-mlp", "article-cnn", "mlp", "cnn", "cnn-plus", "playground")
 
 #: Each training setting's default, from the one table of settings (termnet/settings.py).
 TRAINING_DEFAULTS = dict(SETTING_DEFAULTS)

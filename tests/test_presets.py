@@ -13,20 +13,22 @@ from termnet.spec import PRESETS, SpecError, load_spec, parse_spec
 DIGITS, MNIST = (1, 8, 8), (1, 28, 28)
 #: Shapes each preset must either fit (and train on) or be reported unavailable for.
 SHAPES = [DIGITS, MNIST, (1, 16, 16), (1, 32, 32), (3, 32, 32), (1, 5, 5), (1, 4, 4), (1, 1, 1)]
+#: The presets written for images (the playground's is for 2-D points).
+IMAGE_PRESETS = [name for name in PRESETS if name != "playground"]
 
 
 def _one_step(spec, shape):
     """Train ``spec`` for one epoch on four random images of ``shape``; the weights must change."""
     rng = np.random.default_rng(0)
-    x, labels = rng.random((4, *shape), dtype=np.float32), rng.integers(0, 10, 4)
     network = spec.build(shape, epochs=1)
     before = [p.copy() for p in network.build().params()]
+    x, labels = rng.random((4, *shape), dtype=np.float32), rng.integers(0, network.output_shape[-1], 4)
     network.fit(x, labels)
     assert any(not np.array_equal(a, b) for a, b in zip(before, network.params()))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", IMAGE_PRESETS)
 def test_every_preset_fits_and_trains_or_says_why_not(preset, shape):
     choice = {c.name: c for c in preset_choices(shape)}[preset]
     try:
@@ -41,7 +43,7 @@ def test_every_preset_fits_and_trains_or_says_why_not(preset, shape):
     _one_step(spec, shape)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", IMAGE_PRESETS)
 def test_on_mnist_every_preset_is_exactly_as_written(preset):
     assert fit_preset(preset, MNIST) == (load_spec(preset), "")
 
@@ -94,7 +96,7 @@ def _fc_chain(layers) -> list[int]:
 
 
 @pytest.mark.parametrize("shape", [DIGITS, (1, 16, 16), MNIST], ids=lambda s: "x".join(map(str, s)))
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", IMAGE_PRESETS)
 def test_descriptions_name_only_sizes_of_the_network_built_for_the_data(preset, shape):
     choice = {c.name: c for c in preset_choices(shape)}[preset]
     spec, _ = fit_preset(preset, shape)
@@ -135,3 +137,34 @@ def test_pooling_is_what_the_cnn_presets_declare_optional():
         assert spec.optional and all(spec.layers[i]["type"] == "Pooling" for i in spec.optional)
         layers = spec.build_layers(MNIST)
         assert all(isinstance(layers[i], Pooling) for i in spec.optional)
+
+
+@pytest.mark.parametrize("shape", [(2,), (7,)])
+def test_on_2d_points_the_image_presets_say_they_are_for_images_and_the_others_train(shape):
+    for choice in preset_choices(shape):
+        if choice.name in ("article-cnn", "cnn"):
+            assert not choice.available
+            assert choice.reason == (f"{choice.name} is for images; this data is points with {shape[0]} inputs: "
+                                     f"use the playground preset, or FC layers")
+        else:
+            assert choice.available, choice.reason
+            spec, _ = fit_preset(choice.name, shape)
+            _one_step(spec, shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_on_images_the_playground_preset_says_it_is_for_2d_points(shape):
+    with pytest.raises(PresetUnavailable) as error:
+        fit_preset("playground", shape)
+    assert str(error.value).startswith("playground is for 2-D points") and "images: use another preset" in str(
+        error.value)
+
+
+def test_the_playground_description_names_only_sizes_of_its_network_and_claims_only_for_spirals():
+    choice = {c.name: c for c in preset_choices((2,))}["playground"]
+    general, _, on_spirals = choice.description.partition("on spirals:")
+    assert "%" not in general and "95%" in on_spirals
+    spec, _ = fit_preset("playground", (2,))
+    built = {v for layer in spec.build_layers((2,)) for v in layer.config().values() if isinstance(v, int)}
+    assert _numbers(general) - {2} <= built  # "2-D" names the data, not a size
+    assert choice.stack == "2 -> FC 2-16-16-16-2"

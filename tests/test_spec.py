@@ -7,10 +7,14 @@ from termnet.engine import Activation, Convolution, Flatten, Pooling, ShapeError
 from termnet.spec import PRESETS, SpecError, load_spec, parse_spec, spec_from_layers
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_every_preset_builds_for_mnist(preset):
+@pytest.mark.parametrize("preset", [name for name in PRESETS if name != "playground"])
+def test_every_image_preset_builds_for_mnist(preset):
     net = load_spec(preset).build((1, 28, 28))
     assert net.build().output_shape == (10,)
+
+
+def test_the_playground_preset_builds_for_2d_points_and_two_classes():
+    assert load_spec("playground").build((2,)).build().output_shape == (2,)
 
 
 def test_fc_input_size_is_inferred_so_mlps_fit_the_8x8_digits():

@@ -20,6 +20,7 @@ from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgr
 from .screens.dashboard import DashboardScreen
 
 DEFAULT_PRESET = "mlp"
+PLANAR_PRESET = "playground"  # shown instead of the default for the 2-D data sets
 
 
 class TermnetApp(App):
@@ -47,9 +48,10 @@ class TermnetApp(App):
     ]
 
     def __init__(self, dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,
-                 preset: str | None = DEFAULT_PRESET):
+                 preset: str | None = DEFAULT_PRESET, planar=None):
         super().__init__()
         self.dataset, self.data_name, self.data_dir = dataset, data_name, data_dir
+        self.planar = planar  # how a 2-D data set is drawn (PlanarOptions; None: the defaults)
         self.initial_spec = load_spec(preset) if preset else Spec("untitled", [], {})
         # the preset on screen, refitted to each dataset loaded (the 8x8 digits, then MNIST) until edited
         self.preset_on_screen: tuple[str, list] | None = (preset, self.initial_spec.layers) if preset else None
@@ -129,7 +131,7 @@ class TermnetApp(App):
             self.post_message(DownloadProgress(file_name, done, total))
 
         try:
-            dataset = load_dataset(name, data_dir=self.data_dir, progress=progress)
+            dataset = load_dataset(name, data_dir=self.data_dir, progress=progress, planar=self.planar)
         except (DatasetError, DownloadError, OSError, ValueError) as error:
             self.post_message(DatasetFailed(str(error), {"name": name}))
             return
@@ -140,11 +142,15 @@ class TermnetApp(App):
         data = message.dataset
         # the files' descriptions end with where they came from: "from DIR", "from the cache DIR", ...
         where = "D downloads MNIST" if data.name == "digits" else data.description.split(", ")[-1]
-        self._status(f"{data.name} · {len(data.x_train):,} train · {len(data.x_test):,} test · "
-                     f"{data.image_shape[1]}x{data.image_shape[2]} · {where}")
+        size = f"{data.image_shape[1]}x{data.image_shape[2]}" if data.is_images else "2-D points"
+        self._status(f"{data.name} · {len(data.x_train):,} train · {len(data.x_test):,} test · {size} · {where}")
+        self.dashboard.show_data(data)
         preset = self.preset_on_screen
         if preset and self.dashboard.query_one("#layers").stack == preset[1]:  # a preset, not edited since
-            self.show_preset(preset[0], data.image_shape)
+            # the playground's preset is for 2-D points, the others for images: each data gets one that fits
+            name = preset[0] if (preset[0] == PLANAR_PRESET) != data.is_images else (
+                DEFAULT_PRESET if data.is_images else PLANAR_PRESET)
+            self.show_preset(name, data.image_shape)
         else:
             self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
 
@@ -372,7 +378,7 @@ def read_onnx_model(path: Path) -> tuple:
 
 
 def make_app(dataset: Dataset | None = None, data_name: str | None = None, data_dir: str | None = None,
-             preset: str | None = DEFAULT_PRESET) -> TermnetApp:
+             preset: str | None = DEFAULT_PRESET, planar=None) -> TermnetApp:
     """Build the dashboard: the command line passes names, tests pass a small Dataset directly."""
-    return TermnetApp(dataset=dataset, data_name=data_name, data_dir=data_dir, preset=preset)
+    return TermnetApp(dataset=dataset, data_name=data_name, data_dir=data_dir, preset=preset, planar=planar)
 

@@ -11,9 +11,10 @@ def run_app(args) -> int:
 
     if args.data_dir and not Path(args.data_dir).is_dir():
         raise ValueError(f"Data directory {args.data_dir} does not exist")
+    from ..cli.planar_options import planar_options
     from .app import make_app
 
-    make_app(data_name=args.data, data_dir=args.data_dir).run()
+    make_app(data_name=args.data, data_dir=args.data_dir, planar=planar_options(args, args.data)).run()
     return 0
 
 
@@ -43,6 +44,12 @@ def serve_app(args) -> int:
         command += ["--data", args.data]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
+    from ..data import PLANAR_OPTIONS
+
+    for name, option, _, _ in PLANAR_OPTIONS:  # the 2-D data options, as given
+        value = getattr(args, name, None)
+        if value is not None:
+            command += [option, ",".join(value) or "none" if name == "features" else str(value)]
     print(f"Serving the termnet dashboard on http://{args.host}:{args.port} (Ctrl+C stops)")
     Server(shlex.join(command), host=args.host, port=args.port, title="termnet").serve()
     return 0

@@ -23,9 +23,20 @@ class BatchProgress(Message):
     smoothed_loss: float
     samples_per_second: float
     seconds_left: float
+    learning_rate: float | None = None  # the rate of this batch's step (the schedule's factor included)
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, BatchProgress)
+
+
+@dataclass
+class PlaneUpdate(Message):
+    """The network's outputs over the plane of a 2-D data set (a PlaneSnapshot); the newest replaces older."""
+
+    snapshot: object
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PlaneUpdate)
 
 
 @dataclass

@@ -20,19 +20,55 @@ from ..engine.health import training_health
 from ..engine.parallel import ShardedSteps
 from .messages import BatchProgress, EpochEnded, HealthReport
 
+# seconds between decision-boundary pictures of a 2-D data set: three a second. Computing one takes the
+# training thread ~2 ms; drawing it takes the UI thread ~10 ms, time taken from training (the GIL)
+PLANE_INTERVAL = 0.33
 HEALTH_INTERVAL = 1.0  # seconds between gradient-norm and dead-unit reports
 PROGRESS_INTERVAL = 0.5  # seconds between progress messages: plenty for a person, cheap for training
 SMOOTHING = 0.9  # exponential moving average of the batch loss
 
 
 class TrainingControl:
-    """Pause and stop requests from the UI, read by the training thread."""
+    """Pause, stop, single-step and setting changes from the UI, read by the training thread between batches."""
+
+    #: The settings that may change while a run trains: each takes effect at the next batch.
+    LIVE_SETTINGS = ("learning_rate",)
 
     def __init__(self):
         self.running = threading.Event()
         self.running.set()
         self.stop_requested = False
         self.stopped_at: tuple[int, int] | None = None  # (epoch, batch) after which training stopped, 0-based
+        self.steps_requested = 0  # batches to take while paused (the step key)
+        self.changes: dict = {}  # live settings asked for, applied by the training thread before the next batch
+        self.lock = threading.Lock()
+        self.waiting_at: int | None = None  # while paused: the number of batches trained so far in this run
+
+    def change(self, name: str, value) -> None:
+        """Ask for ``name`` (one of LIVE_SETTINGS) to be ``value`` from the next batch on."""
+        if name not in self.LIVE_SETTINGS:
+            raise ValueError(f"{name} cannot change while training; it applies to the next run")
+        with self.lock:
+            self.changes[name] = value
+
+    def take_changes(self) -> dict:
+        if not self.changes:  # read without the lock: a change made just now is taken after the next batch
+            return {}
+        with self.lock:
+            changes, self.changes = self.changes, {}
+        return changes
+
+    def step(self) -> None:
+        """While paused: train one more batch, then pause again."""
+        with self.lock:
+            self.steps_requested += 1
+
+    def _take_step(self) -> bool:
+        with self.lock:
+            if self.steps_requested:
+                self.steps_requested -= 1
+                return True
+        return False
 
     def pause(self) -> None:
         self.running.clear()
@@ -53,13 +89,15 @@ class MessageBridge(Callback):
     """Turns fit's callbacks into messages, and pause/stop/cancel into fit's stop flag."""
 
     def __init__(self, post: Callable, control: TrainingControl, epochs: int, is_cancelled: Callable[[], bool],
-                 first_epoch: int = 0):
+                 first_epoch: int = 0, probe: Callable | None = None):
         """``first_epoch``: the epochs the network has already trained, so that a continued run's epochs
-        are numbered on from them (fit counts each call's epochs from 0)."""
+        are numbered on from them (fit counts each call's epochs from 0). ``probe``: called with the network
+        between batches a few times a second, returns a message to post (the 2-D data's decision boundary)."""
         self.post, self.control, self.is_cancelled = post, control, is_cancelled
-        self.first_epoch, self.epochs = first_epoch, epochs
+        self.first_epoch, self.epochs, self.probe = first_epoch, epochs, probe
         self.smoothed = None
-        self.last_post = self.last_health = 0.0
+        self.last_post = self.last_health = self.last_probe = 0.0
+        self.batches_done = 0
 
     def on_train_begin(self, logs):
         self.steps = logs["steps"]
@@ -74,22 +112,34 @@ class MessageBridge(Callback):
         loss = logs["loss"]
         self.smoothed = loss if self.smoothed is None else SMOOTHING * self.smoothed + (1 - SMOOTHING) * loss
         self.samples_done += logs["size"]
+        self.batches_done += 1
         now = time.perf_counter()
-        if now - self.last_post >= PROGRESS_INTERVAL or batch == self.steps - 1:
+        stepped = self.control.waiting_at is not None  # this batch was a single step: show it at once
+        if now - self.last_post >= PROGRESS_INTERVAL or batch == self.steps - 1 or stepped:
             self.last_post = now
             rate = self.samples_done / max(now - self.started, 1e-9)
             self.post(BatchProgress(self.epoch, self.first_epoch + self.epochs, batch + 1, self.steps, loss,
                                     self.smoothed, rate,
-                                    (self.total_samples - self.samples_done) / rate if rate else 0.0))
+                                    (self.total_samples - self.samples_done) / rate if rate else 0.0,
+                                    logs.get("learning_rate")))
             # with the progress, not between: both land in one UI frame (each frame takes the GIL from training)
             if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are cached
                 self.last_health = now
                 self.post(HealthReport(training_health(self.network)))
+        if self.probe and (now - self.last_probe >= PLANE_INTERVAL or batch == self.steps - 1 or stepped):
+            self.last_probe = now  # after the health report: the probe's forward pass replaces the cached outputs
+            self.post(self.probe(self.network))
         if not self.control.running.is_set():
             paused_at = time.perf_counter()
+            self.control.waiting_at = self.batches_done
             while not self.control.running.wait(0.1) and not self.is_cancelled():
-                pass
+                if self.control._take_step():
+                    break  # one batch, then this wait again
+            else:
+                self.control.waiting_at = None
             self.started += time.perf_counter() - paused_at  # paused time is not training time
+        for name, value in self.control.take_changes().items():
+            setattr(self.network, name, value)  # the optimizer reads its rate at each step: the next batch's
         if self.control.stop_requested or self.is_cancelled():
             self.network.stop_training = True
             self.control.stopped_at = (self.epoch, batch)

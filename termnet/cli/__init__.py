@@ -107,6 +107,9 @@ def _data_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
                         help="dataset (default: MNIST when cached or --data-dir is given, else the 8x8 digits)")
     parser.add_argument("--data-dir", metavar="DIR", dest=f"{prefix}data_dir",
                         help="a folder holding the four IDX files")
+    from .planar_options import add_planar_options  # --noise and the other 2-D data options
+
+    add_planar_options(parser, prefix)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,10 +197,13 @@ def _apply_global_data(parser: argparse.ArgumentParser, args) -> None:
     """``termnet --data digits train`` means ``termnet train --data digits``; a command that takes no
     such option, or the option given twice with two values, is refused rather than silently ignored."""
     command = " ".join(filter(None, [args.command, getattr(args, "data_command", None)])) or "the dashboard"
+    from .planar_options import NAMES as PLANAR_NAMES
+
     if args.command is None:  # the dashboard has no options of its own: the global ones are its
-        args.data, args.data_dir = args.global_data, args.global_data_dir
+        for name in ("data", "data_dir", *PLANAR_NAMES):
+            setattr(args, name, getattr(args, f"global_{name}"))
         return
-    for name in ("data", "data_dir"):
+    for name in ("data", "data_dir", *PLANAR_NAMES):
         given = getattr(args, f"global_{name}")
         option = f"--{name.replace('_', '-')}"
         if given is None:

@@ -23,19 +23,23 @@ def stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def load_data(name: str | None, data_dir: str | None, train_size: int | None = None, quiet: bool = False) -> Dataset:
-    """The dataset named (or MNIST when at hand, else the digits), downloading with a progress bar."""
+def load_data(name: str | None, data_dir: str | None, train_size: int | None = None, quiet: bool = False,
+              planar=None) -> Dataset:
+    """The dataset named (or MNIST when at hand, else the digits), downloading with a progress bar;
+    ``planar``: how a 2-D set is drawn (PlanarOptions)."""
     chosen = default_dataset(name, data_dir)
     console = stderr_console()
     progress = download_progress(console) if console.is_terminal else _plain_download()
     try:
-        data = load_dataset(chosen, data_dir=data_dir, train_size=train_size or None, progress=progress)
+        data = load_dataset(chosen, data_dir=data_dir, train_size=train_size or None, progress=progress,
+                            planar=planar)
     finally:
         if hasattr(progress, "stop"):
             progress.stop()
     if not quiet:
         note = "  (no dataset named: pass --data mnist to download MNIST)" if not name and chosen == "digits" else ""
-        print(f"Data: {data.description}; {len(data.x_train):,} training, {len(data.x_test):,} test images{note}",
+        kind = "images" if data.is_images else "points"
+        print(f"Data: {data.description}; {len(data.x_train):,} training, {len(data.x_test):,} test {kind}{note}",
               file=sys.stderr)
     return data
 

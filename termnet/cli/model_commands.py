@@ -17,12 +17,14 @@ from ..presets import fit_preset, stack_line
 from ..provenance import remembered_data
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
+from .planar_options import planar_options
 
 
 def _model_and_data(args):
     network, metadata = load_model(args.file)
     dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where it was trained, unless given
-    data = load_data(dataset, data_dir, quiet=getattr(args, "json", False))
+    planar = planar_options(args, dataset, metadata.get("planar"))
+    data = load_data(dataset, data_dir, quiet=getattr(args, "json", False), planar=planar)
     if tuple(network.input_shape) != data.image_shape:
         raise UserError(f"{args.file} takes images of shape {tuple(network.input_shape)}, "
                         f"but {data.name} has {data.image_shape}")
@@ -51,6 +53,9 @@ def predict(args) -> int:
     network, metadata, data = _model_and_data(args)
     if not 0 <= args.index < len(data.x_test):
         raise UserError(f"--index must be between 0 and {len(data.x_test) - 1}. Received: {args.index}")
+    if not data.is_images:
+        raise UserError(f"predict draws an image; {data.name} is 2-D points: termnet evaluate {args.file} "
+                        f"gives its accuracy, the dashboard (termnet --data {data.name}) its decision boundary")
     image, label = data.x_test[args.index], int(data.y_test[args.index])
     probabilities = network.predict(image[None])[0]
     predicted = int(probabilities.argmax())

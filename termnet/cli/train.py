@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from ..data import PLANAR
 from ..engine import (
     SCHEDULES,
     Augmentation,
@@ -31,6 +32,7 @@ from ..provenance import model_metadata, remembered_data
 from ..settings import SETTINGS, combination_problem
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
+from .planar_options import planar_options
 from .progress import PlainProgress, RichProgress, StopOnInterrupt
 
 DEFAULT_MODEL = "mlp"
@@ -50,7 +52,7 @@ def train(args) -> int:
         plan_before = network.schedule, network.schedule_step, network.schedule_steps, network.learning_rate
         apply_on_resume(network, args)
     else:
-        spec = load_spec(args.model or DEFAULT_MODEL)
+        spec = load_spec(args.model or default_model(args.data))
         spec_name = spec.name
         dataset = args.data
         params = spec.hyperparameters(**overrides)
@@ -61,9 +63,10 @@ def train(args) -> int:
     if problem := combination_problem({"patience": patience, "validation_split": validation_split},
                                       lambda name: SETTINGS[name].option):
         raise UserError(problem)
-    data = load_data(dataset, data_dir, train_size, quiet=False)
+    planar = planar_options(args, dataset, metadata.get("planar") if args.resume else None)
+    data = load_data(dataset, data_dir, train_size, quiet=False, planar=planar)
     if not args.resume:
-        if (args.model or DEFAULT_MODEL) in PRESETS:  # a preset fits the data at hand; a spec file is as written
+        if (args.model or default_model(args.data)) in PRESETS:  # a preset fits the data; a spec file is as written
             spec, note = fit_preset(spec, data.image_shape)
             if note:
                 print(note, file=sys.stderr)
@@ -142,6 +145,11 @@ def train(args) -> int:
         print(f"Test accuracy {result.accuracy:.2%}, test loss {result.loss:.4f} "
               f"after {epochs_run} epoch(s) in {seconds:.1f}s")
     return 1 if error else 0
+
+
+def default_model(dataset: str | None) -> str:
+    """The preset trained when --model is left out: the playground's for 2-D points, else the MLP."""
+    return "playground" if dataset in PLANAR else DEFAULT_MODEL
 
 
 def save_target(args) -> str | None:

@@ -14,10 +14,12 @@ from .datasets import (
 )
 from .download import DownloadError, cache_dir, fetch, mirrors
 from .idx import IdxError, read_idx, write_idx
+from .planar import FEATURES, PLANAR, PLANAR_OPTIONS, PlanarOptions, Plane
 from .sources import FASHION_MNIST, MNIST, SOURCES
 
 __all__ = [
-    "DATASETS", "IMAGE_SHAPES", "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST",
+    "DATASETS", "FEATURES", "IMAGE_SHAPES", "PLANAR", "PLANAR_OPTIONS", "Plane", "PlanarOptions",
+    "Dataset", "DatasetError", "DatasetStatus", "DownloadError", "FASHION_MNIST",
     "IdxError", "MNIST", "SOURCES", "cache_dir", "dataset_status", "default_dataset", "fetch", "find_idx_files",
     "load_dataset", "mirrors", "one_hot", "read_idx", "write_idx",
 ]

@@ -11,10 +11,12 @@ import numpy as np
 from .digits import load_digits_arrays
 from .download import DownloadError, Progress, cache_dir, fetch, is_cached
 from .idx import IdxError, read_idx
+from .planar import DESCRIPTIONS as PLANAR_DESCRIPTIONS
+from .planar import PLANAR, PlanarOptions, Plane, make_planar
 from .sources import ROLES, SOURCES, STANDARD_FILES, Source
 
 #: Every name load_dataset takes ("idx": a folder of the four IDX files, given as data_dir).
-DATASETS = ("digits", "mnist", "fashion-mnist", "idx")
+DATASETS = ("digits", "mnist", "fashion-mnist", "idx", *PLANAR)
 #: One sample's shape, for the datasets whose shape is known before loading them (an idx folder's is not).
 IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28)}
 
@@ -25,7 +27,8 @@ class DatasetError(ValueError):
 
 @dataclass
 class Dataset:
-    """Images as float32 (N, 1, H, W) in [0, 1], labels as integers."""
+    """Images as float32 (N, 1, H, W) in [0, 1], labels as integers; or, for a 2-D set (``plane`` not None),
+    points as float32 (N, 2 + extra features)."""
 
     name: str
     x_train: np.ndarray
@@ -34,6 +37,12 @@ class Dataset:
     y_test: np.ndarray
     class_names: list[str]
     description: str
+    plane: Plane | None = None  # the points themselves, for the 2-D sets only
+
+    @property
+    def is_images(self) -> bool:
+        """Whether the samples are images (N, C, H, W): the Digits, Draw and Inside pictures need them."""
+        return len(self.image_shape) == 3
 
     @property
     def image_shape(self) -> tuple[int, ...]:
@@ -148,7 +157,8 @@ def _locate(source: Source | None, data_dir, download: bool, progress: Progress 
 
 
 def load_dataset(name: str = "digits", *, data_dir: str | os.PathLike | None = None, train_size: int | None = None,
-                 test_size: int | None = None, download: bool = True, progress: Progress | None = None) -> Dataset:
+                 test_size: int | None = None, download: bool = True, progress: Progress | None = None,
+                 planar: PlanarOptions | None = None) -> Dataset:
     """Load ``name``: ``digits``, ``mnist``, ``fashion-mnist`` or ``idx`` (any folder of four IDX files).
 
     Args:
@@ -157,13 +167,22 @@ def load_dataset(name: str = "digits", *, data_dir: str | os.PathLike | None = N
         test_size: keep the first N test images.
         download: allow a download when the files are neither in ``data_dir`` nor cached.
         progress: called as ``progress(file_name, bytes_done, bytes_total)`` while downloading.
+        planar: how a 2-D set (circles, xor, blobs, spirals, moons) is drawn; ignored by the image sets.
     """
     for option, value in (("train_size", train_size), ("test_size", test_size)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
             raise DatasetError(f"{option} must be a positive integer. Received: {option}={value!r}")
     if name not in DATASETS:
         raise DatasetError(f"Unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
-    if name == "digits":
+    plane = None
+    if name in PLANAR:
+        x_train, y_train, x_test, y_test, plane = make_planar(name, planar or PlanarOptions())
+        class_names = ["0", "1"]
+        options = plane.options
+        extra = f", inputs {', '.join(plane.input_names)}" if plane.features else ""
+        description = (f"{name}: {PLANAR_DESCRIPTIONS[name]}; noise {options.noise:g}, "
+                       f"test ratio {options.test_ratio:g}{extra}")
+    elif name == "digits":
         x_train, y_train, x_test, y_test = load_digits_arrays()
         class_names = [str(d) for d in range(10)]
         description = "scikit-learn's bundled 8x8 handwritten digits (1,797 images, 16 grey levels)"
@@ -185,7 +204,7 @@ def load_dataset(name: str = "digits", *, data_dir: str | os.PathLike | None = N
         x_train, y_train = x_train[:train_size], y_train[:train_size]
     if test_size is not None:
         x_test, y_test = x_test[:test_size], y_test[:test_size]
-    return Dataset(name, x_train, y_train, x_test, y_test, class_names, description)
+    return Dataset(name, x_train, y_train, x_test, y_test, class_names, description, plane)
 
 
 def default_dataset(name: str | None, data_dir=None) -> str:
@@ -209,6 +228,8 @@ class DatasetStatus:
 
 
 def dataset_status(name: str, data_dir=None) -> DatasetStatus:
+    if name in PLANAR:
+        return DatasetStatus(name, True, False, "drawn from a seed (2-D points)", 0)
     if name == "digits":
         return DatasetStatus(name, True, False, "bundled with scikit-learn", 0)
     source = SOURCES[name]

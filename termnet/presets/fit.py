@@ -52,6 +52,23 @@ def _images(shape: tuple[int, ...]) -> str:
     return f"{shape_text(shape)} images" if len(shape) == 3 else f"inputs of shape {shape}"
 
 
+#: Layer types that take images (channels, height, width) only.
+IMAGE_LAYERS = ("Convolution", "Pooling")
+
+
+def _kind_misfit(spec: Spec, image_shape: tuple[int, ...]) -> str | None:
+    """One plain line when ``spec`` is for another kind of data: a stack for images on 2-D points, or a stack
+    for points (an FC first, no Flatten) on images; None otherwise."""
+    types = [layer.get("type") for layer in spec.layers]
+    if len(image_shape) != 3 and any(kind in IMAGE_LAYERS for kind in types):
+        return (f"{spec.name} is for images; this data is points with {image_shape[0]} inputs: "
+                f"use the playground preset, or FC layers")
+    if len(image_shape) == 3 and types[:1] == ["FC"]:
+        return (f"{spec.name} is for 2-D points (its first layer is an FC without Flatten); this data is "
+                f"{shape_text(image_shape)} images: use another preset")
+    return None
+
+
 def _trace(spec: Spec, image_shape: tuple[int, ...]) -> list[LayerShape]:
     return trace_shapes(spec.build_layers(image_shape), image_shape)
 
@@ -96,6 +113,8 @@ def fit_spec(spec: Spec, image_shape: tuple[int, ...]) -> tuple[Spec, str]:
         else:
             earlier = [i for i in spec.optional if i < at]
             if not earlier:
+                if (kind := _kind_misfit(spec, image_shape)) is not None:
+                    raise PresetUnavailable(kind)
                 even = ", even without its optional layers" if left_out else ""
                 raise PresetUnavailable(f"{spec.name} does not fit {_images(image_shape)}{even}: {misfit.error}")
             left_out.append(f"{_named(original, positions[earlier[-1]])}, so that "

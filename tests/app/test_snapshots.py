@@ -137,3 +137,28 @@ def test_layer_map(snap_compare, digits, size):
         await pilot.pause()
 
     assert snap_compare(make_app(dataset=digits, preset="mlp"), run_before=run_before, terminal_size=size)
+
+
+def test_playground_plane(snap_compare):
+    """The Train tab's picture of 2-D data: the decision boundary over the spirals and every hidden neuron
+    (alone in an app: the Train tab around it shows wall-clock timings)."""
+    from textual.app import App
+
+    from termnet.app.panes.plane import PlaneView
+    from termnet.app.plane_probe import plane_snapshot
+    from termnet.data import PlanarOptions, load_dataset
+
+    data = load_dataset("spirals", planar=PlanarOptions(samples=300))
+    network = load_spec("playground").build(data.image_shape, epochs=150)
+    network.fit(data.x_train, data.y_train)
+
+    class PlaneApp(App):
+        def compose(self):
+            yield PlaneView()
+
+        def on_mount(self):
+            view = self.query_one(PlaneView)
+            view.set_data(data)
+            self.call_after_refresh(lambda: view.show(plane_snapshot(network, data.plane, view.resolution), network))
+
+    assert snap_compare(PlaneApp(), terminal_size=(80, 24))

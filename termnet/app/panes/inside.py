@@ -84,6 +84,11 @@ class InsideView(VerticalScroll):
         yield Static("", id="layer-timing", classes="-empty")
         yield Static("", id="inside-images")
 
+    def show_note(self, text: str) -> None:
+        """One line in place of the pictures (data that is not images)."""
+        self.query_one("#inside-title", Static).update(Text(text, style="dim"))
+        self.query_one("#inside-images", Static).update("")
+
     def show(self, network: Network, image: np.ndarray, caption: str, color: bool = True) -> None:
         outputs = layer_outputs(network, image[None])
         sections = [self._activations(network, outputs)]

@@ -43,6 +43,12 @@ class DigitsView(Horizontal):
     def show(self, result: Evaluation, data: Dataset, color: bool) -> None:
         self.data, self.result = data, result
         grid = self.query_one(DigitGrid)
+        grid.display = data.is_images
+        if not data.is_images:
+            self.query_one("#probabilities", Static).update(Text(
+                f"The Digits tab is for images; {data.name} is 2-D points: the Train tab (t) draws them, "
+                f"coloured by the network's answer.", style="dim"))
+            return
         grid.color = color
         grid.show(data.x_test, data.y_test, result.probabilities, data.class_names)
 

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, ProgressBar, Static
 from ...engine.health import learning_rate_hint
 from ..messages import BatchProgress
 from ..widgets.loss_plot import LossPlot
+from .plane import PlaneView
 
 EPOCH_COLUMNS = ("epoch", "loss", "acc", "val loss", "val acc", "s")
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -32,6 +33,7 @@ class TrainView(Vertical):
             yield Static("Press s to start training.", id="progress-text")
         yield Static("", id="validation-note")
         with Horizontal():
+            yield PlaneView(id="plane")  # 2-D data only (the -planar class): the boundary and every neuron
             yield LossPlot(id="plot")
             with Vertical(id="train-side"):
                 yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
@@ -39,6 +41,11 @@ class TrainView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#epochs", DataTable).add_columns(*EPOCH_COLUMNS)
+
+    def set_data(self, data) -> None:
+        """2-D data shows its plane where images show the loss plot (the epochs table keeps the loss)."""
+        self.set_class(data is not None and data.plane is not None, "-planar")
+        self.query_one(PlaneView).set_data(data)
 
     def say(self, text: str | Text, layout: bool = True) -> None:
         self.query_one("#progress-text", Static).update(text, layout=layout)

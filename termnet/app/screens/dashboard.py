@@ -39,6 +39,7 @@ from ..panes.lesson import LessonView, lesson_network
 from ..panes.results import ConfusionView, DigitsView
 from ..panes.runs import Run, RunsView
 from ..panes.train import TrainView
+from ..playground import PlaygroundControls
 from ..training import MessageBridge, TrainingControl, continuation, continue_problem, same_stack
 from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
@@ -58,7 +59,7 @@ PRESETS_GROUP = Binding.Group("Presets", compact=True)
 MIN_SIZE = (70, 20)
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(PlaygroundControls, Screen):
     """The dashboard. Training runs in a worker owned by this screen; results come back as messages."""
 
     # Tab keys are drawn in the tab labels (TAB_LABELS), so the footer keeps its room for the focused
@@ -80,6 +81,7 @@ class DashboardScreen(Screen):
                         "state, history and schedule go on (a finished schedule starts a new cycle)"),
         Binding("p", "pause", "Pause", tooltip="Pause training, or resume it"),
         Binding("x", "stop", "Stop", tooltip="Stop training after this batch, keeping the weights learned so far"),
+        Binding("n", "step", "Step", tooltip="While paused: train one batch, then pause again"),
         Binding("1", "preset('article-mlp')", "Article MLP", group=PRESETS_GROUP),
         Binding("2", "preset('article-cnn')", "Article CNN", group=PRESETS_GROUP),
         Binding("3", "preset('mlp')", "MLP", group=PRESETS_GROUP),
@@ -109,6 +111,8 @@ class DashboardScreen(Screen):
             return self.network is not None and not self.training
         if action in ("pause", "stop"):
             return self.training
+        if action == "step":
+            return self.training and bool(self.control and self.control.paused)
         if action == "preset":
             return not self.training  # the stack stays as it is while a run trains on it
         return True
@@ -357,7 +361,7 @@ class DashboardScreen(Screen):
         worker = get_current_worker()
         x, y = data.x_train[:train_size], data.y_train[:train_size]
         bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled,
-                               first_epoch=len(network.history.get("loss", [])))
+                               first_epoch=len(network.history.get("loss", [])), probe=self.plane_probe(data))
         started = time.perf_counter()
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
@@ -388,7 +392,8 @@ class DashboardScreen(Screen):
             self.notify("Resumed")
         else:
             self.control.pause()
-            self.query_one(TrainView).say("Paused: p resumes, x stops")
+            self.query_one(TrainView).say("Paused: p resumes, n steps one batch, x stops")
+        self.refresh_bindings()  # n (step) shows while paused
 
     def action_stop(self) -> None:
         """Stop after the batch under way; the progress line says so at once, then what is left to do."""
@@ -463,6 +468,7 @@ class DashboardScreen(Screen):
         self.evaluation = result = evaluate(probabilities, data.y_test, data.num_classes)
         self.query_one(ConfusionView).show(result, data)
         self.query_one(DigitsView).show(result, data, self.app.shows_grey)
+        self.show_plane(network)
         return result
 
     @on(DigitGrid.Selected)
@@ -486,6 +492,9 @@ class DashboardScreen(Screen):
         app, network = self.app, self.network
         if network is None or app.dataset is None:
             return
+        if not app.dataset.is_images:
+            self.query_one(InsideView).show_note(self.NOT_IMAGES.format(tab="Inside tab", data=app.dataset.name))
+            return
         kind, value = self.inside_source
         if kind == "drawn":
             image, caption = self.query_one(DrawView).prepared()[None], "your drawing"
@@ -499,6 +508,9 @@ class DashboardScreen(Screen):
     def drawing_changed(self, event: DrawingCanvas.Changed | None = None) -> None:
         """Classify the drawing: called by the canvas itself (its on_change), or by its Changed message."""
         view, app, network = self.query_one(DrawView), self.app, self.network
+        if app.dataset is not None and not app.dataset.is_images:
+            view.show_message(self.NOT_IMAGES.format(tab="Draw tab", data=app.dataset.name))
+            return
         if network is None:
             view.show_message("Train a network (s) or load one (L) first: then it classifies as you draw.")
             return

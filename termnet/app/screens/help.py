@@ -21,6 +21,7 @@ from ..widgets.digit_grid import DigitGrid
 from ..widgets.drawing_canvas import DrawingCanvas
 from ..widgets.layer_list import LayerList
 from ..widgets.layer_map import LayerMap
+from ..widgets.neurons import NeuronPictures
 from .dashboard import DashboardScreen
 from .layer_map import LayerMapScreen
 
@@ -71,6 +72,7 @@ def sections(app) -> list[tuple[str, list[tuple[str, str]]]]:
     by_section["Lesson"] = list(LessonView.BINDINGS)
     by_section["Runs"] = list(RunsView.BINDINGS)
     by_section["Layer map (M)"] = list(LayerMapScreen.BINDINGS) + list(LayerMap.BINDINGS)
+    by_section["Train: the neurons of 2-D data"] = list(NeuronPictures.BINDINGS)
     return [(title, rows(app, bindings) + NOTES.get(title, [])) for title, bindings in by_section.items()]
 
 
