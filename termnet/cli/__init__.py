@@ -176,7 +176,7 @@ def _dispatch(args) -> int:
     from . import data_commands, export, model_commands, robustness
     from . import train as train_command
 
-    if args.command == "evaluate" and (args.robustness or args.compare or args.samples):
+    if args.command == "evaluate" and (args.robustness or args.compare or args.images):
         return robustness.run(args)
 
     handlers = {"train": train_command.train, "evaluate": model_commands.evaluate, "predict": model_commands.predict,

@@ -18,7 +18,7 @@ def add_arguments(evaluate: argparse.ArgumentParser) -> None:
                           help="accuracy on test images rotated, shifted, noisy, thinner or thicker, a curve each")
     evaluate.add_argument("--compare", metavar="OTHER_MODEL",
                           help="with --robustness: draw a second model's curves beside the first's")
-    evaluate.add_argument("--samples", type=_positive_whole, metavar="N",
+    evaluate.add_argument("--images", type=_positive_whole, metavar="N",
                           help="with --robustness: damage the first N test images (default: 2000)")
 
 
@@ -45,7 +45,7 @@ def run(args) -> int:
             raise UserError(f"{args.compare} takes images of shape {tuple(other.input_shape)}, "
                             f"but {data.name} has {data.image_shape}: compare models trained on the same data")
         models[str(args.compare) if str(args.compare) not in models else f"{args.compare} (2)"] = other
-    samples = min(args.samples or DEFAULT_SAMPLES, len(data.x_test))
+    samples = min(args.images or DEFAULT_SAMPLES, len(data.x_test))
     curves = {name: robustness_curves(model, data.x_test, data.y_test, samples=samples)
               for name, model in models.items()}
     if args.json:

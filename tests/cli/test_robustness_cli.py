@@ -49,7 +49,7 @@ def test_robustness_json_equals_the_engine_on_damaged_images(models):
 
 def test_robustness_draws_a_plot_per_damage_and_a_line_per_level(models):
     plain, augmented, _, _ = models
-    out = termnet("evaluate", plain, "--robustness", "--compare", augmented, "--samples", 100).stdout
+    out = termnet("evaluate", plain, "--robustness", "--compare", augmented, "--images", 100).stdout
     assert "first 100 test images" in out and "\x1b[" not in out
     for damage in DAMAGES.values():
         assert damage.label in out
