@@ -157,6 +157,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(strong: also noise and thicker or thinner strokes)", choices=tuple(AUGMENTATION_LEVELS)),
 )}
 
+#: The settings a resumed run applies (``train --resume``); every other one must equal what the model file holds.
+APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience", "weight_decay", "augment")
+
 DEFAULTS = {name: setting.default for name, setting in SETTINGS.items()}
 
 

@@ -10,10 +10,14 @@ from pathlib import Path
 
 from .. import __version__
 from ..data import DATASETS, IMAGE_SHAPES, SOURCES
-from ..settings import SETTINGS, Setting
+from ..settings import APPLIED_ON_RESUME, SETTINGS, Setting
+from ..spec import PRESETS
 from . import lesson, onnx_commands
 from . import sweep as sweep_command
 from .robustness import add_arguments as robustness_options
+
+#: The presets for --model's help, the default marked (the names are spec.PRESETS, the default train's).
+PRESET_LIST = ", ".join(f"{name} (default)" if name == "mlp" else name for name in PRESETS) + ","
 
 
 class Parser(argparse.ArgumentParser):
@@ -121,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a network headless")
     train.add_argument("--model", metavar="PRESET|SPEC.toml",
-                       help="article-mlp, article-cnn, mlp (default), cnn, or a spec file (not with --resume)")
+                       help=f"{PRESET_LIST} or a spec file (not with --resume)")
     _data_options(train)
     _setting_options(train)
     saving = train.add_mutually_exclusive_group()
@@ -129,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save the trained model (also after Ctrl+C); with --resume: save here instead")
     saving.add_argument("--no-save", action="store_true", help="with --resume: leave the model file as it was")
     train.add_argument("--resume", metavar="FILE", help="continue training a saved model where it stopped (its "
-                       "data, optimizer, shuffling, schedule, validation split), then save it back; --epochs, "
-                       "--learning-rate, --batch-size, --schedule and --augment apply, other changes are refused")
+                       "data, optimizer, shuffling, schedule, validation split), then save it back; "
+                       f"{', '.join(SETTINGS[name].option for name in APPLIED_ON_RESUME)} apply, other changes are "
+                       "refused")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
 
     evaluate = commands.add_parser("evaluate", help="accuracy, confusion matrix, precision and recall")

@@ -1,6 +1,6 @@
 """termnet sweep: grid or random search over training settings and layer sizes, trials in parallel.
 
-    termnet sweep --model mlp --learning-rate 1e-3:1:7log --layer 2.output_size=32,64 --seeds 0,1
+    termnet sweep --model mlp --learning-rate 1e-3:1:7log --layer 1.output_size=32,64 --seeds 0,1
 
 Each trial is a full training run with its seed, in its own process (every core by default, one BLAS
 thread each) or on a Dask cluster (``--scheduler``). Results stream as trials finish; the best (highest
@@ -19,9 +19,11 @@ from ..sweep.space import NOT_SWEPT
 
 def add_parser(commands, data_options, whole, save_path) -> argparse.ArgumentParser:
     """The ``sweep`` command's options (``data_options``, ``whole`` and ``save_path`` are the CLI's helpers)."""
+    from . import PRESET_LIST  # the command line's own list (it builds this command once it is loaded)
+
     parser = commands.add_parser("sweep", help="grid or random search over settings, trials in parallel")
     parser.add_argument("--model", metavar="PRESET|SPEC.toml",
-                        help="article-mlp, article-cnn, mlp (default), cnn, or a spec file (its [sweep] table too)")
+                        help=f"{PRESET_LIST} or a spec file (its [sweep] table too)")
     data_options(parser)
     for setting in SETTINGS.values():
         if setting.name in NOT_SWEPT:
@@ -30,7 +32,7 @@ def add_parser(commands, data_options, whole, save_path) -> argparse.ArgumentPar
             "a value, a comma list, or lo:hi:Nlog / lo:hi:Nlin"
         parser.add_argument(setting.option, dest=setting.name, metavar="VALUES", help=f"{setting.help}: {values}")
     parser.add_argument("--layer", action="append", metavar="I.ARG=VALUES",
-                        help="vary a layer's argument, such as 2.output_size=32,64,128 (repeatable)")
+                        help="vary a layer's argument, such as 1.output_size=32,64,128 (repeatable)")
     parser.add_argument("--random", type=whole("--random", 1), metavar="N",
                         help="random search: N draws (a range anywhere between its ends) instead of the grid")
     parser.add_argument("--seeds", metavar="SEEDS", help="train each combination with each seed: 0,1,2 or 0:3 "

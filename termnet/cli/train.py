@@ -29,7 +29,7 @@ from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
 from ..provenance import model_metadata, remembered_data
-from ..settings import SETTINGS, combination_problem
+from ..settings import APPLIED_ON_RESUME, SETTINGS, combination_problem
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
 from .planar_options import planar_options
@@ -159,8 +159,6 @@ def save_target(args) -> str | None:
     return args.resume if args.resume and not args.no_save else None
 
 
-#: The settings a resumed run applies; every other one must equal what the model file holds (kept_on_resume).
-APPLIED_ON_RESUME = ("learning_rate", "epochs", "batch_size", "schedule", "patience", "weight_decay", "augment")
 
 
 def kept_on_resume(network, metadata: dict) -> dict:

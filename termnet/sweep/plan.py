@@ -3,7 +3,7 @@
     [sweep]
     learning_rate = "1e-3:1:7log"     # or a list: [0.001, 0.01]; or "0.001,0.01"
     batch_size = [32, 64]
-    layers = ["2.output_size=32,64,128"]
+    layers = ["1.output_size=32,64,128"]
     seeds = [0, 1]
     random = 20                        # random search: 20 draws instead of the grid
 
@@ -51,7 +51,7 @@ def make_plan(spec, given: dict[str, str], layer_texts: list[str] | None = None,
             axes.append(axis)
     layers = layer_texts if layer_texts else table.get("layers", [])
     if not isinstance(layers, list) or not all(isinstance(t, str) for t in layers):
-        raise SweepError(f"{spec.name}: [sweep] layers must be a list of texts such as \"2.output_size=32,64\"")
+        raise SweepError(f"{spec.name}: [sweep] layers must be a list of texts such as \"1.output_size=32,64\"")
     axes += [layer_axis(text, spec.layers) for text in layers]
     seed_text = seeds if seeds is not None else _text(table["seeds"]) if "seeds" in table else None
     seed_list = parse_seeds(seed_text) if seed_text is not None else [spec.hyperparameters()["seed"]]
