@@ -9,7 +9,9 @@ from termnet.app import make_app
 from termnet.app.screens.layer_form import LayerFormScreen
 from termnet.app.widgets.hyperparameters import HyperparameterForm
 from termnet.cli import build_parser
+from termnet.cli.export import FRAMEWORKS
 from termnet.data import DATASETS, IMAGE_SHAPES, SOURCES
+from termnet.engine import AUGMENTATION_LEVELS
 from termnet.engine.activation import ACTIVATIONS
 from termnet.engine.convolution import PADDING_MODES
 from termnet.engine.initializers import INITIALIZERS
@@ -18,11 +20,13 @@ from termnet.engine.optimizers import OPTIMIZERS
 from termnet.engine.pooling import POOLING_MODES
 from termnet.engine.registry import LAYER_TYPES
 from termnet.engine.schedules import SCHEDULES
+from termnet.settings import SETTINGS
 
 from .app.conftest import digits  # noqa: F401  (the fixture)
 from .app.pilot import SIZE
 
-REGISTRIES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "init": INITIALIZERS}
+REGISTRIES = {"optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "init": INITIALIZERS,
+              "augment": AUGMENTATION_LEVELS, "framework": FRAMEWORKS}
 
 
 def parsers(parser: argparse.ArgumentParser, path: str = "termnet"):
@@ -77,7 +81,8 @@ async def test_the_settings_form_offers_the_engine_registries(digits):  # noqa: 
         await pilot.pause()
         form = app.dashboard.query_one(HyperparameterForm)
         for name, registry in REGISTRIES.items():
-            assert options(form.query_one(f"#field-{name}", Select)) == list(registry), name
+            if name in SETTINGS:  # the form shows the training settings (export-code's framework is no setting)
+                assert options(form.query_one(f"#field-{name}", Select)) == list(registry), name
 
 
 async def test_the_layer_form_offers_the_engine_registries(digits):  # noqa: F811

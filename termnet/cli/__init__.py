@@ -14,6 +14,7 @@ from ..settings import APPLIED_ON_RESUME, SETTINGS, Setting
 from ..spec import PRESETS
 from . import lesson, onnx_commands
 from . import sweep as sweep_command
+from .export import FRAMEWORKS
 from .robustness import add_arguments as robustness_options
 
 #: The presets for --model's help, the default marked (the names are spec.PRESETS, the default train's).
@@ -156,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-code", help="print a Python script that builds and trains a spec")
     export.add_argument("spec", metavar="PRESET|SPEC|MODEL")
     export.add_argument("--data", choices=list(IMAGE_SHAPES), help="image shape of this dataset (default: mnist)")
-    export.add_argument("--framework", choices=["termnet", "pytorch"], default="termnet",
+    export.add_argument("--framework", choices=FRAMEWORKS, default="termnet",
                         help="pytorch: a torch.nn.Sequential script loading a saved MODEL's weights")
     onnx_commands.add_parsers(commands)
 

@@ -8,6 +8,9 @@ from ..data import IMAGE_SHAPES
 from ..engine.layer import Layer
 from ..spec import load_spec
 
+#: What export-code writes for: termnet's own engine (a spec), or PyTorch (a trained model's weights).
+FRAMEWORKS = ("termnet", "pytorch")
+
 
 def layer_code(layer: Layer) -> str:
     """The constructor call that rebuilds ``layer``, from its config: ``FC(64, 128)``."""

@@ -26,14 +26,14 @@ async def test_the_footer_keeps_its_keys_between_tabs_that_show_the_same_ones_an
         await pilot.pause()
         inside = footer_keys(app)
         assert [key.key for key in inside] == ["s", "1", "2", "3", "4", "question_mark", "q"]
-        await pilot.press("r")  # the Runs tab shows the same keys: nothing to rebuild
+        await pilot.press("c")  # the Confusion tab shows the same keys: nothing to rebuild
         await pilot.pause()
         assert footer_keys(app) == inside, "the footer was rebuilt although its keys did not change"
         await pilot.press("b")  # the layer list's own keys come in
         await pilot.pause()
         keys = [key.key for key in footer_keys(app)]
         assert keys[:3] == ["a", "e", "d"] and "q" in keys
-        await pilot.press("r")
+        await pilot.press("c")
         await pilot.pause()
         assert [key.key for key in footer_keys(app)] == [key.key for key in inside]
         assert not set(footer_keys(app)) & set(inside), "after other keys were shown, the footer must be rebuilt"
