@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import mnist_dir  # noqa: E402
 from termnet.data import load_dataset  # noqa: E402
-from termnet.engine import Augmentation, LambdaCallback  # noqa: E402
+from termnet.engine import LambdaCallback  # noqa: E402
+from termnet.settings import fit_extras  # noqa: E402
 from termnet.spec import load_spec  # noqa: E402
 
 GOALS = {"article-mlp": 0.85, "mlp": 0.970, "cnn": 0.985, "cnn-plus": 0.993, "article-cnn": None}
@@ -35,9 +36,9 @@ def run(preset: str, data, seed: int, verbose: bool = False, **overrides) -> tup
     size = params["train_size"] or len(data.x_train)
     net = spec.build(data.image_shape, seed=seed, **overrides)
     start = time.perf_counter()
-    augment = Augmentation.level(params["augment"], data.image_shape[-1], net.seed)  # the preset's own, as train's
-    net.fit(data.x_train[:size], data.y_train[:size], callbacks=[LambdaCallback(on_epoch_end=_epoch_line)] * verbose,
-            augment=augment)
+    extras = fit_extras(params, data.image_shape, net.seed)  # the preset's augmentation, as train's
+    net.fit(data.x_train[:size], data.y_train[:size], augment=extras.augment,
+            callbacks=[LambdaCallback(on_epoch_end=_epoch_line)] * verbose + extras.callbacks)
     seconds = time.perf_counter() - start
     return net.evaluate(data.x_test, data.y_test)["accuracy"], seconds
 

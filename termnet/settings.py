@@ -14,6 +14,8 @@ import numbers
 from dataclasses import dataclass
 
 from .engine.augment import LEVELS as AUGMENTATION_LEVELS
+from .engine.augment import Augmentation
+from .engine.callbacks import EarlyStopping
 from .engine.initializers import INITIALIZERS
 from .engine.losses import ALIASES as LOSS_ALIASES
 from .engine.losses import LOSSES
@@ -176,3 +178,25 @@ def combination_problem(values: dict, named=lambda name: name) -> str | None:
         return (f"{named('patience')} {values['patience']} needs validation data: set {named('validation_split')} "
                 f"above 0 (or {named('patience')} 0 to turn early stopping off)")
     return None
+
+
+@dataclass(frozen=True)
+class FitExtras:
+    """The settings ``fit`` takes rather than the network: early stopping (a callback) and augmentation."""
+
+    stopper: EarlyStopping | None = None
+    augment: Augmentation | None = None
+
+    @property
+    def callbacks(self) -> list:
+        return [self.stopper] if self.stopper else []
+
+
+def fit_extras(values: dict, sample_shape: tuple[int, ...], seed: int | None) -> FitExtras:
+    """What ``patience`` and ``augment`` among ``values`` become for ``Network.fit`` on samples of ``sample_shape``
+    (augmentation drawn from ``seed``). Every caller reads them here (train, the dashboard, sweeps, the estimator,
+    the benchmarks), so a setting of a spec is never silently ignored by one of them."""
+    patience = values.get("patience") or 0
+    level = values.get("augment") or "none"
+    return FitExtras(EarlyStopping(patience=patience) if patience else None,
+                     Augmentation.level(level, sample_shape[-1], seed))

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .engine import EarlyStopping
+from .settings import fit_extras
 from .spec import Spec, load_spec
 
 #: The estimator's own defaults where the spec says nothing: settings that suit small tabular data (the
@@ -96,9 +96,9 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
         spec = self._spec(X.shape[1:], len(self.classes_))
         settings = self._settings(spec)
         network = spec.build(X.shape[1:], **settings)
-        patience = settings["patience"]
-        callbacks = [EarlyStopping(patience=patience)] if patience else []
-        network.fit(X, labels.astype(np.int64), validation_split=settings["validation_split"], callbacks=callbacks)
+        extras = fit_extras(settings, X.shape[1:], network.seed)
+        network.fit(X, labels.astype(np.int64), validation_split=settings["validation_split"],
+                    callbacks=extras.callbacks, augment=extras.augment)
         self.network_, self.history_ = network, network.history
         self.n_epochs_ = network.epochs_trained
         return self

@@ -181,3 +181,14 @@ def test_the_table_and_its_readers_import_no_user_interface():
             "print(','.join(m for m in ('textual', 'rich') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_fit_extras_turn_patience_and_augment_into_what_fit_takes():
+    from termnet.engine import Augmentation, EarlyStopping
+    from termnet.settings import fit_extras
+
+    none = fit_extras({"patience": 0, "augment": "none"}, (1, 28, 28), 0)
+    assert none.stopper is None and none.augment is None and none.callbacks == []
+    both = fit_extras({"patience": 3, "augment": "light"}, (1, 28, 28), 5)
+    assert isinstance(both.stopper, EarlyStopping) and both.stopper.patience == 3 and both.callbacks == [both.stopper]
+    assert isinstance(both.augment, Augmentation) and both.augment.rotation == 10

@@ -18,8 +18,6 @@ from rich.console import Console
 from ..data import PLANAR
 from ..engine import (
     SCHEDULES,
-    Augmentation,
-    EarlyStopping,
     TrainingDiverged,
     learning_rate_factor,
     load_model,
@@ -29,7 +27,7 @@ from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
 from ..provenance import model_metadata, remembered_data
-from ..settings import APPLIED_ON_RESUME, SETTINGS, combination_problem
+from ..settings import APPLIED_ON_RESUME, SETTINGS, combination_problem, fit_extras
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
 from .planar_options import planar_options
@@ -86,14 +84,14 @@ def train(args) -> int:
     stream = sys.stderr if json_mode else sys.stdout
     progress = RichProgress(network.epochs, console) if console.is_terminal else PlainProgress(network.epochs, stream)
     interrupt = StopOnInterrupt()
-    stopper = EarlyStopping(patience=patience) if patience else None
+    extras = fit_extras({"patience": patience, "augment": augment}, data.image_shape, network.seed)
+    stopper = extras.stopper
     history_before = len(network.history.get("loss", []))
     start = time.perf_counter()
     error = None
     try:
         network.fit(data.x_train, data.y_train, validation_split=validation_split,
-                    callbacks=[progress, interrupt, *([stopper] if stopper else [])],
-                    augment=Augmentation.level(augment, data.image_shape[-1], network.seed))
+                    callbacks=[progress, interrupt, *extras.callbacks], augment=extras.augment)
     except TrainingDiverged as diverged:
         error = " ".join(str(diverged).split())  # one line, whatever the message holds
     seconds = time.perf_counter() - start

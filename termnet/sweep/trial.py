@@ -101,9 +101,9 @@ def run_trial(job: dict, packed: dict) -> dict:
 
 
 def _train(job: dict, x_train, y_train, x_test, y_test) -> dict:
-    from ..engine import EarlyStopping, TrainingDiverged, save_model
+    from ..engine import TrainingDiverged, save_model
     from ..engine.registry import short_label
-    from ..settings import combination_problem
+    from ..settings import combination_problem, fit_extras
 
     spec = build_trial_spec(job["spec"], job["layer_values"])
     settings = {**job["settings"], "seed": job["seed"]}
@@ -114,8 +114,8 @@ def _train(job: dict, x_train, y_train, x_test, y_test) -> dict:
     x, y = x_train[:size], y_train[:size]
     network = spec.build(x.shape[1:], **settings)
     network.threads = 1  # one shard: the trials are the parallel work
-    callbacks = [EarlyStopping(patience=params["patience"])] if params["patience"] else []
-    network.fit(x, y, validation_split=params["validation_split"], callbacks=callbacks)
+    extras = fit_extras(params, x.shape[1:], network.seed)
+    network.fit(x, y, validation_split=params["validation_split"], callbacks=extras.callbacks, augment=extras.augment)
     _, held_out = network.split_validation(len(x), params["validation_split"])
     validation = network.evaluate(x[held_out], y[held_out])
     if not all(math.isfinite(v) for v in validation.values()):

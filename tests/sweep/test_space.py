@@ -89,3 +89,17 @@ def test_a_specs_sweep_table_survives_writing_the_spec_back():
     spec = parse_spec(text, "s.toml")
     assert parse_spec(spec.to_toml(), "again.toml").sweep == spec.sweep == {
         "learning_rate": "1e-3:1:7log", "batch_size": [16, 32], "layers": ["0.output_size=8,16"]}
+
+
+def test_a_trial_trains_with_the_specs_augmentation_as_train_does():
+    """The spec's augment reaches each trial's fit (it once was silently left out): the same seed, other losses."""
+    from termnet.data import load_dataset
+    from termnet.spec import load_spec
+    from termnet.sweep import make_jobs, pack_data, run_local
+
+    packed = pack_data(load_dataset("digits"))
+    axes = [setting_axis("augment", "none,strong")]
+    jobs = make_jobs(load_spec("mlp"), grid(axes, [0]), axes, {"epochs": 1, "train_size": 200})
+    results = sorted(run_local(jobs, packed, workers=1), key=lambda r: r["trial"])
+    assert [r["status"] for r in results] == ["ok", "ok"], results
+    assert results[0]["val_loss"] != results[1]["val_loss"]

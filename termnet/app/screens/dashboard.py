@@ -19,9 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from ...engine import Augmentation, EarlyStopping, TrainingDiverged
+from ...engine import EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
+from ...settings import fit_extras
 from ...spec import Spec
 from ..hints import TAB_HINTS, first_steps
 from ..messages import (
@@ -326,8 +327,7 @@ class DashboardScreen(PlaygroundControls, Screen):
             self.notify("\n".join(problems), title=title, severity="error", timeout=8)
             self.action_tab("build")
             return None
-        self.patience = values.get("patience", 0)  # early stopping for the run about to start (0: off)
-        self.augment = values.get("augment", "none")  # the level run_training augments each training batch with
+        self.run_values = values  # what run_training gives fit besides the network: early stopping, augmentation
         return spec, values, values.get("train_size") or None, values.get("validation_split", 0.0)
 
     def _launch(self, network, train_size: int | None, split: float) -> None:
@@ -365,12 +365,12 @@ class DashboardScreen(PlaygroundControls, Screen):
         started = time.perf_counter()
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
-        self.early_stopping = EarlyStopping(patience=self.patience) if self.patience else None
+        extras = fit_extras(self.run_values, data.image_shape, network.seed)
+        self.early_stopping = extras.stopper
         try:
-            augment = Augmentation.level(getattr(self, "augment", "none"), data.image_shape[-1], network.seed)
             # validation_split 0: none held out; augment changes the training batches only
-            network.fit(x, y, validation_split=validation_split, augment=augment,
-                        callbacks=[bridge, *filter(None, [self.early_stopping])])
+            network.fit(x, y, validation_split=validation_split, augment=extras.augment,
+                        callbacks=[bridge, *extras.callbacks])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
