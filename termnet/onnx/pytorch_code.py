@@ -78,6 +78,18 @@ def _pooling(layer, index, shape):
     return [Module(f"layer{index}", f"nn.{kind}({layer.pool_size}, stride={layer.stride})")], []  # floor, as termnet
 
 
+@writes("BatchNorm")
+def _batch_norm(layer, index, shape):
+    # per feature (F,) after an FC, per channel (C, H, W) after a convolution; termnet's momentum is PyTorch's
+    # (the share the batch takes), so a script that goes on training moves the statistics as termnet would
+    kind = "BatchNorm1d" if len(shape) == 1 else "BatchNorm2d"
+    return ([Module(f"layer{index}", f"nn.{kind}({shape[0]}, eps={layer.epsilon!r}, momentum={layer.momentum!r})")],
+            [f"net.layer{index}.weight.copy_(weight({index}, 0))",
+             f"net.layer{index}.bias.copy_(weight({index}, 1))",
+             f"net.layer{index}.running_mean.copy_(state({index}, 0))",
+             f"net.layer{index}.running_var.copy_(state({index}, 1))"])
+
+
 @writes("Dropout")
 def _dropout(layer, index, shape):
     return [Module(f"layer{index}", f"nn.Dropout({layer.rate!r})")], []  # the identity after net.eval()
@@ -97,12 +109,14 @@ def pytorch_script(network: Network, model_file: str) -> str:
         loads += lines
         shape = tuple(row.output_shape)
     sample = ", ".join(map(str, network.input_shape))
+    stateful = any(layer.state() for layer in network.layers)  # the model file then has a state.npz
     lines = [
         f'"""The termnet network of {model_file} in PyTorch, with its trained weights',
         f'(made by `termnet export-code {model_file} --framework pytorch`).',
         "",
         f"Usage: python this.py [MODEL] [IMAGES.npy PREDICTIONS.npy]: images of shape (N, {sample}) in, the",
-        "network's outputs out. The weights are read from the model file's weights.npz with NumPy, without pickle.",
+        "network's outputs out. The weights are read from the model file's weights.npz (and BatchNorm's running",
+        "statistics from its state.npz) with NumPy, without pickle.",
         '"""',
         "",
         "import io",
@@ -120,13 +134,18 @@ def pytorch_script(network: Network, model_file: str) -> str:
         *[f"    ({module.name!r}, {module.code})," for module in modules],
         "]))",
         "",
-        "# termnet's model file is a zip: termnet.json (the stack) and weights.npz (array j of layer i: layer<i>_<j>)",
+        "# termnet's model file is a zip: termnet.json (the stack), weights.npz (array j of layer i: layer<i>_<j>)",
+        "# and, for layers that keep arrays beside their weights (BatchNorm's running statistics), state.npz",
         "with zipfile.ZipFile(MODEL) as archive:",
         '    weights = np.load(io.BytesIO(archive.read("weights.npz")), allow_pickle=False)',
+        *(['    states = np.load(io.BytesIO(archive.read("state.npz")), allow_pickle=False)'] if stateful else []),
         "",
         "",
         "def weight(layer, j):",
         '    return torch.from_numpy(np.asarray(weights[f"layer{layer}_{j}"], dtype=np.float32))',
+        *(["", "", "def state(layer, j):",
+           '    return torch.from_numpy(np.asarray(states[f"layer{layer}_{j}"], dtype=np.float32))']
+          if stateful else []),
         "",
         "",
         "with torch.no_grad():",
