@@ -62,14 +62,15 @@ def affine(images: np.ndarray, angle_degrees=0.0, shift_xy=(0.0, 0.0), scale=1.0
     images = np.asarray(images)
     n, channels, height, width = images.shape
     dtype = images.dtype if np.issubdtype(images.dtype, np.floating) else np.float32
-    angle = np.deg2rad(_per_image(angle_degrees, n))[:, None, None]
-    shift = _per_image(shift_xy, n, 2)
-    zoom = _per_image(scale, n)
+    # coordinates in float32: exact to a thousandth of a pixel at these sizes, and half the memory traffic
+    angle = np.deg2rad(_per_image(angle_degrees, n)).astype(np.float32)[:, None, None]
+    shift = _per_image(shift_xy, n, 2).astype(np.float32)
+    zoom = _per_image(scale, n).astype(np.float32)
     if np.any(zoom <= 0) or not np.all(np.isfinite(zoom)):
         raise ValueError(f"scale must be a positive number. Received: {zoom.min()!r}")
     cy, cx = (height - 1) / 2, (width - 1) / 2
-    rows = np.arange(height, dtype=np.float64)[None, :, None]
-    cols = np.arange(width, dtype=np.float64)[None, None, :]
+    rows = np.arange(height, dtype=np.float32)[None, :, None]
+    cols = np.arange(width, dtype=np.float32)[None, None, :]
     # undo the shift, then the zoom, then the rotation: the source of each output pixel
     dy = (rows - cy - shift[:, 1, None, None]) / zoom[:, None, None]
     dx = (cols - cx - shift[:, 0, None, None]) / zoom[:, None, None]
