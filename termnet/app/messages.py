@@ -41,10 +41,20 @@ class PlaneUpdate(Message):
 
 @dataclass
 class EpochEnded(Message):
-    """One epoch's figures (loss, accuracy, val_loss, val_accuracy, seconds); never dropped."""
+    """Epochs ended since the last such message, in order; never dropped: (epoch, figures (loss, accuracy,
+    val_loss, val_accuracy, seconds), the smoothed batch loss at its last batch) each. Several at once when
+    epochs are short (the Playground's last ~50 ms): one table update and one UI frame for all of them."""
 
-    epoch: int
-    logs: dict
+    epochs: list[tuple[int, dict, float]]
+
+    @property
+    def epoch(self) -> int:
+        """The newest epoch in the message."""
+        return self.epochs[-1][0]
+
+    @property
+    def logs(self) -> dict:
+        return self.epochs[-1][1]
 
 
 @dataclass

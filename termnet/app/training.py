@@ -20,11 +20,16 @@ from ..engine.health import training_health
 from ..engine.parallel import ShardedSteps
 from .messages import BatchProgress, EpochEnded, HealthReport
 
-# seconds between decision-boundary pictures of a 2-D data set: three a second. Computing one takes the
-# training thread ~2 ms; drawing it takes the UI thread ~10 ms, time taken from training (the GIL)
+# seconds between decision-boundary pictures of a 2-D data set: three a second, each with the progress line and
+# the epochs ended meanwhile, so that all land in one UI frame. Computing one takes the training thread ~0.5 ms;
+# drawing a frame takes the UI thread ~10 ms, time taken from training (the GIL)
 PLANE_INTERVAL = 0.33
 HEALTH_INTERVAL = 1.0  # seconds between gradient-norm and dead-unit reports
 PROGRESS_INTERVAL = 0.5  # seconds between progress messages: plenty for a person, cheap for training
+# seconds between messages of ended epochs: an epoch longer than that is posted at its end, shorter ones (the
+# Playground's last ~50 ms) together, with a progress message. Adding rows to the epochs table costs the UI
+# thread ~35 ms (a layout pass) however many: once a second, not 20 times, which took half of training's time
+EPOCH_INTERVAL = 1.0
 SMOOTHING = 0.9  # exponential moving average of the batch loss
 
 
@@ -96,12 +101,14 @@ class MessageBridge(Callback):
         self.post, self.control, self.is_cancelled = post, control, is_cancelled
         self.first_epoch, self.epochs, self.probe = first_epoch, epochs, probe
         self.smoothed = None
-        self.last_post = self.last_health = self.last_probe = 0.0
+        self.last_post = self.last_health = self.last_epochs = 0.0
         self.batches_done = 0
+        self.ended: list[tuple[int, dict, float]] = []  # epochs ended and not yet posted (see post_epochs)
+        self.epoch_end_loss = 0.0  # the smoothed loss at the last batch of the epoch under way
 
     def on_train_begin(self, logs):
         self.steps = logs["steps"]
-        self.started = time.perf_counter()
+        self.started = self.last_epochs = time.perf_counter()
         self.samples_done = 0
         self.total_samples = logs["samples"] * self.epochs
 
@@ -115,8 +122,15 @@ class MessageBridge(Callback):
         self.batches_done += 1
         now = time.perf_counter()
         stepped = self.control.waiting_at is not None  # this batch was a single step: show it at once
-        if now - self.last_post >= PROGRESS_INTERVAL or batch == self.steps - 1 or stepped:
+        if batch == self.steps - 1:
+            self.epoch_end_loss = self.smoothed
+        final = batch == self.steps - 1 and self.epoch + 1 == self.first_epoch + self.epochs  # the run's last batch
+        # with a plane to draw, the progress comes with each picture: one UI frame for both, not two
+        interval = PLANE_INTERVAL if self.probe else PROGRESS_INTERVAL
+        if now - self.last_post >= interval or final or stepped:
             self.last_post = now
+            if now - self.last_epochs >= EPOCH_INTERVAL:
+                self.post_epochs()  # the epochs ended meanwhile, in the progress message's frame
             rate = self.samples_done / max(now - self.started, 1e-9)
             self.post(BatchProgress(self.epoch, self.first_epoch + self.epochs, batch + 1, self.steps, loss,
                                     self.smoothed, rate,
@@ -126,10 +140,10 @@ class MessageBridge(Callback):
             if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are cached
                 self.last_health = now
                 self.post(HealthReport(training_health(self.network)))
-        if self.probe and (now - self.last_probe >= PLANE_INTERVAL or batch == self.steps - 1 or stepped):
-            self.last_probe = now  # after the health report: the probe's forward pass replaces the cached outputs
-            self.post(self.probe(self.network))
+            if self.probe:  # after the health report: the probe's forward pass replaces the cached outputs
+                self.post(self.probe(self.network))
         if not self.control.running.is_set():
+            self.post_epochs()  # a paused run shows every epoch it has ended
             paused_at = time.perf_counter()
             self.control.waiting_at = self.batches_done
             while not self.control.running.wait(0.1) and not self.is_cancelled():
@@ -150,7 +164,20 @@ class MessageBridge(Callback):
                 self.control.stop_requested or self.is_cancelled()):
             self.network.stop_training = True
             self.control.stopped_at = (self.epoch, self.steps - 1)
-        self.post(EpochEnded(self.first_epoch + epoch, dict(logs)))
+        self.ended.append((self.first_epoch + epoch, dict(logs), self.epoch_end_loss))
+        if (epoch + 1 == self.epochs or self.network.stop_training
+                or time.perf_counter() - self.last_epochs >= EPOCH_INTERVAL):
+            self.post_epochs()
+
+    def on_train_end(self, logs):
+        self.post_epochs()  # an early stop (a later callback's) or a failure ends the run: the table gets them all
+
+    def post_epochs(self) -> None:
+        """Post the epochs ended and not yet posted, in one message: the table ends with every epoch."""
+        if self.ended:
+            self.last_epochs = time.perf_counter()
+            self.post(EpochEnded(self.ended))
+            self.ended = []
 
 
 # -- continuing ------------------------------------------------------------------------

@@ -41,7 +41,7 @@ async def test_the_footer_keeps_its_keys_between_tabs_that_show_the_same_ones_an
 
 def test_health_reports_come_only_with_a_progress_message(digits, monkeypatch):
     """Two messages at once land in one UI frame: a health report between progress messages would cost one more."""
-    monkeypatch.setattr(training_module, "PROGRESS_INTERVAL", 1e9)  # progress only at each epoch's last batch
+    monkeypatch.setattr(training_module, "PROGRESS_INTERVAL", 0.0)  # progress at every batch
     monkeypatch.setattr(training_module, "HEALTH_INTERVAL", 0.0)  # health as often as it may come
     posted = []
     network = load_spec("mlp").build(digits.image_shape, epochs=3, batch_size=32)
@@ -49,7 +49,7 @@ def test_health_reports_come_only_with_a_progress_message(digits, monkeypatch):
                                                                          lambda: False)])
     kinds = [type(message) for message in posted]
     steps = -(-len(digits.x_train) // 32)
-    assert kinds.count(BatchProgress) == 3  # each epoch's last batch
+    assert kinds.count(BatchProgress) == 3 * steps
     assert kinds.count(HealthReport) == kinds.count(BatchProgress), f"{kinds.count(HealthReport)} of {3 * steps}"
     for index, kind in enumerate(kinds):
         if kind is HealthReport:

@@ -87,12 +87,20 @@ class TrainView(Vertical):
         self.query_one(LossPlot).add_batch(message.epoch + message.batch / message.batches, message.smoothed_loss)
 
     def add_epoch(self, epoch: int, logs: dict) -> None:
+        self.add_epochs([(epoch, logs, None)])
+
+    def add_epochs(self, epochs: list[tuple[int, dict, float | None]]) -> None:
+        """A row and a plot point per (epoch, figures, smoothed loss at its last batch or None), then one scroll:
+        the Playground's short epochs arrive several at once, each of them a layout pass if added alone."""
         plot = self.query_one(LossPlot)
-        plot.add_epoch(epoch, logs)
-        self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
-        figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
         table = self.query_one("#epochs", DataTable)
-        table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-")
+        for epoch, logs, end_loss in epochs:
+            plot.add_epoch(epoch, logs)
+            if end_loss is not None and epoch + 1 not in plot.batch_x[-64:]:  # the run's last batch has its own
+                plot.add_batch(epoch + 1, end_loss)  # each epoch's end is on the batch curve, progress or not
+            figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
+            table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-")
+        self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
         table.scroll_end(animate=False)  # follow the newest epoch
 
     def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:

@@ -419,7 +419,7 @@ class DashboardScreen(PlaygroundControls, Screen):
 
     def on_epoch_ended(self, message: EpochEnded) -> None:
         view = self.query_one(TrainView)
-        view.add_epoch(message.epoch, message.logs)
+        view.add_epochs(message.epochs)  # one or several: the newest is message.epoch
         stopped_at = self.control.stopped_at if self.control else None
         stopped = stopped_at is not None and stopped_at[0] == message.epoch
         if stopped or message.epoch + 1 == self.final_epoch:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from textual_plotext import PlotextPlot
 
 MAX_POINTS = 400  # batch points kept for drawing; older ones are thinned out
@@ -26,8 +28,14 @@ class LossPlot(PlotextPlot):
         self.dirty = True
 
     def add_batch(self, position: float, smoothed_loss: float) -> None:
-        self.batch_x.append(position)
-        self.batch_y.append(smoothed_loss)
+        """A point of the batch curve, in its place: an epoch's end may arrive after later batches' progress."""
+        if not self.batch_x or position >= self.batch_x[-1]:
+            self.batch_x.append(position)
+            self.batch_y.append(smoothed_loss)
+        else:
+            index = bisect.bisect(self.batch_x, position)
+            self.batch_x.insert(index, position)
+            self.batch_y.insert(index, smoothed_loss)
         if len(self.batch_x) > MAX_POINTS:  # keep every other point: the curve's shape stays
             self.batch_x, self.batch_y = self.batch_x[::2], self.batch_y[::2]
         self.dirty = True
