@@ -40,7 +40,7 @@ def export_torch(model, shape, path, **options):
 
 @pytest.mark.parametrize("case", ["cnn", "strided-padded-avgpool", "same-dropout-mlp"])
 def test_a_pytorch_network_exported_to_onnx_predicts_the_same_in_termnet(case, tmp_path):
-    import torch
+    torch = pytest.importorskip("torch")
 
     model, shape = torch_cases()[case]
     network = read_onnx(export_torch(model, shape, tmp_path / "torch.onnx"))
