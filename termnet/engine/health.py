@@ -68,6 +68,10 @@ def chance_loss(loss: str, classes: int) -> float | None:
     return None
 
 
+#: A loss under this share of a uniform guess's has learned something: its standing still is convergence.
+LEARNED_SHARE = 0.25
+
+
 def at_chance(loss: float, chance: float | None) -> bool:
     """Whether ``loss`` is no better than a uniform guess's (within 10%): the network has learned nothing."""
     return chance is not None and not loss < 0.9 * chance  # NaN counts as learning nothing
@@ -87,7 +91,10 @@ def learning_rate_hint(epoch_losses: list[float], chance: float | None = None,
         overshot = max(epoch_losses) > 1.5 * chance
         if overshot or (learning_rate is not None and learning_rate > HUGE_LEARNING_RATE):
             return "The loss is stuck at chance level (no better than a guess): the learning rate looks too high"
-    if len(epoch_losses) >= 3 and abs(epoch_losses[-1] - epoch_losses[-3]) < 0.005 * abs(epoch_losses[-3]):
+    # a loss far below chance that stays flat has learned (a one-cycle run ends so, its rate near 0): no hint
+    learned = chance is not None and epoch_losses and epoch_losses[-1] < LEARNED_SHARE * chance
+    flat = len(epoch_losses) >= 3 and abs(epoch_losses[-1] - epoch_losses[-3]) < 0.005 * abs(epoch_losses[-3])
+    if flat and not learned:
         return "The loss is flat: the learning rate may be too low"
     return None
 

@@ -130,3 +130,11 @@ def test_a_run_that_learned_nothing_is_warned_about():
     assert "chance level" in warning and "too high" in warning
     assert "did not fall" in run_warning([0.5, 0.6], 0.9, 10, "cross_entropy")
     assert run_warning([2.0, 0.5, 0.2], 0.95, 10, "cross_entropy", 0.01) is None
+
+
+def test_a_loss_flat_because_the_network_has_learned_gets_no_too_low_hint():
+    """A one-cycle run ends with a tiny rate and a converged, flat loss: that is done, not a rate too low (seen on
+    the Playground's spirals: 'The loss is flat' under a 98% training accuracy)."""
+    chance = chance_loss("cross_entropy", 2)
+    assert learning_rate_hint([0.0417, 0.0416, 0.0416], chance, 0.02) is None
+    assert "too low" in learning_rate_hint([0.66, 0.659, 0.659], chance, 1e-6)  # flat near chance: too low still
