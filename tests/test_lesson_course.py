@@ -188,3 +188,15 @@ def test_the_course_imports_no_user_interface_library():
             "print(','.join(m for m in ('textual', 'rich', 'plotext') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_update_says_when_the_schedule_has_all_but_stopped_the_rate(digits):
+    """After a one-cycle run the rate is near 0 and the weights barely move: the update step says why."""
+    spec, _ = fit_preset(load_spec("mlp"), digits.image_shape)
+    trained = spec.build(digits.image_shape, epochs=1, schedule="one-cycle")
+    trained.fit(digits.x_train[:256], digits.y_train[:256])
+    fresh = spec.build(digits.image_shape, schedule="constant")
+    for network, said in ((trained, True), (fresh, False)):
+        updates = [step for step in course(network, digits.x_test[0], int(digits.y_test[0])).steps
+                   if "update" in step.title]
+        assert updates and all(("the schedule has lowered the rate" in step.explanation) == said for step in updates)

@@ -216,7 +216,8 @@ def _backward_steps(net: Network, index: int, arrived: np.ndarray, handed: np.nd
         Step("backward", f"Layer {index} backward: the error arrives, the gradients",
              "\n".join(lines[:-1]), formulas.backward_words(layer), tuple(gradient_arrays), index),
         Step("backward", f"Layer {index} update: {layer!r}",
-             formulas.update_formula(net.optimizer.name, rate, names[0]), formulas.UPDATE_WORDS,
+             formulas.update_formula(net.optimizer.name, rate, names[0]),
+             formulas.UPDATE_WORDS + formulas.schedule_words(rate, net.optimizer.learning_rate),
              tuple(update_arrays), index),
         Step("backward", f"Layer {index} hands the error on", lines[-1],
              "The error for the layer before is computed with the weights as they were going forward, before "

@@ -149,6 +149,15 @@ def parameter_names(layer: Layer) -> tuple[str, ...]:
     return names if names and len(names) == count else tuple(f"P{i}" for i in range(count))
 
 
+def schedule_words(rate: float, base_rate: float) -> str:
+    """A sentence when the schedule has brought this step's rate far under the base rate: the weights then barely
+    move, which a learner would otherwise read as the step not working (a finished one-cycle run ends so)."""
+    if base_rate <= 0 or rate >= 0.1 * base_rate:
+        return ""
+    return (f" Here the schedule has lowered the rate to {rate / base_rate:.1%} of its base {base_rate:g}, as it does "
+            f"at the end of a run, so the weights barely move: a constant schedule shows the full step.")
+
+
 def update_formula(optimizer_name: str, rate: float, name: str = "W") -> str:
     if optimizer_name == "sgd":
         return f"{name} ← {name} - η·dE/d{name},  B ← B - η·dE/dB   η = {rate:g}"
