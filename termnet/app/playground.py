@@ -23,6 +23,15 @@ class PlaygroundControls:
     #: The line the picture tabs show for 2-D data ({tab}: the tab's name, {data}: the data set's).
     NOT_IMAGES = "The {tab} is for images; {data} is 2-D points: the Train tab (t) draws them and every neuron."
 
+    def refuse_unless_images(self, view: str) -> bool:
+        """True, with the one line saying why, when the data on screen is 2-D points, not images (``view``: what
+        the key would have opened)."""
+        data = self.app.dataset
+        if data is None or data.is_images:
+            return False
+        self.notify(self.NOT_IMAGES.format(tab=view, data=data.name), severity="warning")
+        return True
+
     def show_data(self, data) -> None:
         """The data set loaded: the Train tab shows its plane (2-D data) or the loss plot (images)."""
         self.query_one(TrainView).set_data(data)

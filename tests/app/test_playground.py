@@ -195,3 +195,17 @@ async def test_a_setting_that_cannot_change_mid_run_says_it_applies_to_the_next_
         assert network.batch_size == 10 and not app.dashboard.control.changes
         await key(app, "x")
         await app.workers.wait_for_complete()
+
+
+@pytest.mark.parametrize("key_name, view", [("A", "augmentation preview"), ("u", "robustness view"),
+                                            ("M", "layer map")])
+async def test_the_image_only_views_say_so_on_2d_points_and_the_app_lives(spirals, key_name, view):
+    app = make_app(dataset=spirals, preset="playground")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form(app, epochs=2)
+        await train(pilot)
+        await pilot.press(key_name)
+        await pilot.pause()
+        assert app.is_running and app.screen is app.dashboard
+        assert f"The {view} is for images" in notifications(app)

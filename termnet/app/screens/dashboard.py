@@ -352,7 +352,6 @@ class DashboardScreen(PlaygroundControls, Screen):
             return f"No validation (share 0): training on all {count:,} images; {test}"
         return f"Validation: {held_out:,} of the {count:,} training images held out (share {split:g}); {test}"
 
-    patience: int = 0  # the form's, read as a run starts; 0: no early stopping
     early_stopping: EarlyStopping | None = None  # the latest run's, which the finish line and the table report
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
@@ -577,6 +576,8 @@ class DashboardScreen(PlaygroundControls, Screen):
         """The map of what a layer of the network on screen learned (an untrained one's before training)."""
         from .layer_map import LayerMapScreen
 
+        if self.refuse_unless_images("layer map"):  # its points are digits, and a chosen one shows its image
+            return
         network = self.network if self.network is not None else self._current_network()
         if network is not None:
             try:
@@ -585,6 +586,7 @@ class DashboardScreen(PlaygroundControls, Screen):
                 self.notify(str(error), title="No map", severity="error")
                 return
             self.app.push_screen(screen)
+
     # -- augmentation and robustness: each view lives in its own screen module ------------------------------
     def action_preview_augment(self) -> None:
         from .augment_preview import AugmentPreviewScreen
@@ -592,6 +594,8 @@ class DashboardScreen(PlaygroundControls, Screen):
         values, _ = self.query_one(HyperparameterForm).values()
         if self.app.dataset is None:
             self.notify("The data is still loading", severity="warning")
+            return
+        if self.refuse_unless_images("augmentation preview"):
             return
         self.app.push_screen(AugmentPreviewScreen(self.app.dataset, values.get("augment") or "none",
                                                   values.get("seed")))
@@ -601,5 +605,7 @@ class DashboardScreen(PlaygroundControls, Screen):
 
         if self.network is None or self.app.dataset is None:
             self.notify("No network on screen: s trains the stack, L loads a model", severity="warning")
+            return
+        if self.refuse_unless_images("robustness view"):
             return
         self.app.push_screen(RobustnessScreen(self.network, self.app.dataset))
