@@ -28,6 +28,15 @@ def notifications(app) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
+def make_the_run_long(app, epochs: int = 1000) -> None:
+    """Set the form's epochs far beyond what a test waits for before it stops the run with x.
+
+    Ended epochs reach the screen together at most once a second, and a fast machine trains the
+    article's 35 short epochs in under one: a test that acts "while training" needs a run that lasts.
+    """
+    app.dashboard.query_one("#form").set_values({"epochs": epochs})
+
+
 async def start_training(pilot) -> None:
     """Press s and return once the training worker runs (it is still running: keys arrive during it)."""
     await pilot.pause()

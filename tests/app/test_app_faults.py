@@ -9,7 +9,7 @@ from termnet.app import make_app
 from termnet.app.screens.confirm import ConfirmScreen
 from termnet.app.widgets.layer_list import LayerList
 
-from .pilot import SIZE, key, notifications, start_training, train, wait_until
+from .pilot import SIZE, key, make_the_run_long, notifications, start_training, train, wait_until
 
 
 def stack_of(app) -> list[dict]:
@@ -59,6 +59,7 @@ async def test_the_stack_cannot_change_while_training(digits, tmp_path):
     app = make_app(dataset=digits, preset="article-mlp")  # one sample at a time: slow enough
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        make_the_run_long(app)
         before = stack_of(app)
         await key(app, "s")
         await wait_until(lambda: app.dashboard.training)
@@ -78,6 +79,8 @@ async def test_the_stack_cannot_change_while_training(digits, tmp_path):
 async def test_quitting_while_training_asks_first(digits):
     app = make_app(dataset=digits, preset="article-mlp")
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        make_the_run_long(app)
         await start_training(pilot)
         await key(app, "q")
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen))

@@ -11,7 +11,7 @@ from termnet.app.panes.lesson import LessonView
 from termnet.data import Dataset, load_dataset
 from termnet.lesson.formulas import parameter_names
 
-from .pilot import SIZE, key, notifications, rendered_text, start_training, train, wait_until
+from .pilot import SIZE, key, make_the_run_long, notifications, rendered_text, start_training, train, wait_until
 
 FULL_ARRAY = re.compile(r"^(.+) \(([\d,]+)\):$")
 SUMMARY = re.compile(r"^(.+): shape \([\d,]+\): min (\S+)\s+max (\S+)\s+mean (\S+)")
@@ -176,6 +176,7 @@ async def test_the_step_is_refused_while_training_runs(digits):
         await pilot.pause()
         view = app.dashboard.query_one(LessonView)
         weights = copy.deepcopy(view.network.get_weights())
+        make_the_run_long(app)
         await start_training(pilot)
         app.dashboard.action_tab("lesson")  # the Train tab's focused field would take the letter l
         await key(app, "enter")

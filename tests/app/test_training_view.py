@@ -12,7 +12,7 @@ from termnet.app import make_app
 from termnet.app.widgets.digit_grid import DigitGrid
 from termnet.app.widgets.loss_plot import LossPlot
 
-from .pilot import SIZE, key, rendered_text, train, wait_until
+from .pilot import SIZE, key, make_the_run_long, rendered_text, train, wait_until
 
 
 def epoch_rows(app) -> list[list[str]]:
@@ -57,9 +57,10 @@ async def test_every_epoch_row_shows_the_training_and_validation_figures_of_that
 
 
 async def test_pause_holds_progress_and_resume_continues_it(digits):
-    app = make_app(dataset=digits, preset="article-mlp")  # one sample per step: a long run
+    app = make_app(dataset=digits, preset="article-mlp")  # one sample per step
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        make_the_run_long(app)
         await key(app, "s")
         bar = app.dashboard.query_one("#progress")
         await wait_until(lambda: (bar.progress or 0) > 0)
@@ -83,6 +84,7 @@ async def test_stop_while_running_ends_the_run_early_and_keeps_its_weights(digit
     app = make_app(dataset=digits, preset="article-mlp")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        make_the_run_long(app)
         await key(app, "s")
         await wait_until(lambda: app.dashboard.query_one("#epochs").row_count >= 1)
         await key(app, "x")
