@@ -8,16 +8,46 @@ listed under the pictures (read from the FC layer before its activation).
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Group
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ...display import ColourBlocks
 from ...plane_grid import signed_colours
 
+BOLD = Style(bold=True)
+CHOSEN = Style(bold=True, reverse=True)
+DIM = Style(dim=True)
 
-class NeuronPictures(Static, can_focus=True):
+
+def text_strip(*parts: tuple[str, Style | None]) -> Strip:
+    """One line of styled words as a Strip."""
+    return Strip([Segment(text, style) for text, style in parts])
+
+
+def wrapped(pieces: list[tuple[str, Style | None]], width: int) -> list[Strip]:
+    """Styled pieces joined by spaces, as lines of at most ``width`` cells, broken between pieces only."""
+    lines, line, used = [], [], 0
+    for text, style in pieces:
+        if line and used + 1 + len(text) > width:
+            lines.append(text_strip(*line))
+            line, used = [], 0
+        line.append((f" {text}" if line else text, style))
+        used += len(text) + (1 if len(line) > 1 else 0)
+    return [*lines, text_strip(*line)] if line else lines
+
+
+class NeuronPictures(Widget, can_focus=True):
+    """Attributes down: ``show`` for each snapshot of the plane.
+
+    Drawn line by line from Strips built once per snapshot (Textual's line API), as DecisionBoundary is:
+    the rich Group of pictures this was before cost ~50 ms of the UI thread per redraw while training ran,
+    time the training thread lost; the Strips cost a few and a redraw of the same size needs no layout pass.
+    """
+
     BINDINGS = [
         Binding("left", "move(0, -1)", "Previous neuron", show=False, tooltip="Choose the neuron to the left"),
         Binding("right", "move(0, 1)", "Next neuron", show=False, tooltip="Choose the neuron to the right"),
@@ -27,21 +57,23 @@ class NeuronPictures(Static, can_focus=True):
     DEFAULT_CSS = """
     NeuronPictures { width: 1fr; height: auto; padding: 0 1; }
     """
+    NO_NEURONS = "No hidden neurons: the inputs go straight to the output."
 
     def __init__(self, **kwargs):
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self.neurons: list[tuple[int, np.ndarray]] = []
         self.chosen = (0, 0)  # (hidden layer, unit)
         self.network = None
         self.input_names: list[str] = ["x1", "x2"]
+        self.strips: list[Strip] = []
+        self.drawn_width = 0
 
     def show(self, snapshot, network, input_names: list[str]) -> None:
-        layout = [maps.shape for _, maps in snapshot.neurons] != [maps.shape for _, maps in self.neurons]
         self.neurons, self.network, self.input_names = snapshot.neurons, network, input_names
         if self.neurons:
             layer = min(self.chosen[0], len(self.neurons) - 1)
             self.chosen = (layer, min(self.chosen[1], len(self.neurons[layer][1]) - 1))
-        self.redraw(layout)
+        self.redraw()
 
     def action_move(self, layers: int, units: int) -> None:
         if not self.neurons:
@@ -66,45 +98,57 @@ class NeuronPictures(Static, can_focus=True):
             names = [f"in {i}" for i in range(fc.weights.shape[0])]
         return names, fc.weights[:, unit].copy(), float(fc.bias[unit])
 
-    def _caption(self, layer: int, unit: int) -> Text:
-        chosen = (layer, unit) == self.chosen
-        return Text(f"{'▶' if chosen else ' '}{unit}", style="bold reverse" if chosen else "dim")
-
-    drawn_width = 0
+    def text(self) -> str:
+        """What is drawn, as plain text (the pictures are half-block characters)."""
+        return "\n".join(strip.text for strip in self.strips)
 
     def on_resize(self) -> None:
         if self.size.width != self.drawn_width:  # the pictures a line depend on the width alone
             self.drawn_width = self.size.width
             self.redraw()
 
-    def redraw(self, layout: bool = True) -> None:
-        """``layout``: whether the pictures' number or size may have changed (else no layout pass is needed;
-        the weights line keeps one line's width)."""
-        if not self.neurons:
-            self.update(Text("No hidden neurons: the inputs go straight to the output.", style="dim"))
-            return
-        parts = []
+    def redraw(self) -> None:
+        before = len(self.strips)
+        self.strips = self._lines() if self.neurons else [text_strip((self.NO_NEURONS, DIM))]
+        # the same number of lines needs no layout pass, which measured most of the UI thread's time
+        self.refresh(layout=len(self.strips) != before)
+
+    def _lines(self) -> list[Strip]:
+        width = self.size.width or 80
+        lines = []
         for number, (index, maps) in enumerate(self.neurons):
             side = maps.shape[-1]
-            per_row = max(1, ((self.size.width or 80) + 1) // (side + 1))  # as many pictures a line as fit
-            parts.append(Text(f"hidden layer {number + 1} (layer {index}, {len(maps)} neurons)", style="bold"))
+            per_row = max(1, (width + 1) // (side + 1))  # as many pictures a line as fit
+            lines += wrapped([(f"hidden layer {number + 1}", BOLD), (f"(layer {index},", BOLD),
+                              (f"{len(maps)} neurons)", BOLD)], width)
+            gap = np.zeros((side, 1, 3), np.uint8)  # a column of the background between pictures
             for start in range(0, len(maps), per_row):
                 units = range(start, min(start + per_row, len(maps)))
-                # one picture per row of neurons, a column of the background between them: a rich Table of
-                # small pictures measured ~40 ms per redraw on the UI thread, this a few
-                gap = np.zeros((side, 1, 3), np.uint8)
                 row = [piece for unit in units for piece in (signed_colours(maps[unit]), gap)][:-1]
-                parts.append(ColourBlocks(np.concatenate(row, axis=1)))
-                captions = Text()
+                lines.extend(Strip(line) for line in ColourBlocks(np.concatenate(row, axis=1)).lines())
+                captions = []
                 for unit in units:
-                    captions.append_text(self._caption(number, unit))
-                    captions.append(" " * (side + 1 - len(self._caption(number, unit))))
-                parts.append(captions)
+                    chosen = (number, unit) == self.chosen
+                    caption = f"{'▶' if chosen else ' '}{unit}"
+                    captions += [(caption, CHOSEN if chosen else DIM), (" " * (side + 1 - len(caption)), None)]
+                lines.append(text_strip(*captions))
         incoming = self.incoming()
         if incoming:
             names, weights, bias = incoming
-            line = Text(f"neuron {self.chosen[1]} of hidden layer {self.chosen[0] + 1}: ", style="bold")
-            # fixed widths: the line keeps its length as the weights change, so no layout pass is needed
-            line.append(" ".join(f"{n} {w:+6.2f}" for n, w in zip(names, weights)) + f" bias {bias:+6.2f}")
-            parts.append(line)
-        self.update(Group(*parts), layout=layout)
+            # fixed widths: the lines keep their number as the weights change (no layout pass)
+            words = [f"{n} {w:+6.2f}" for n, w in zip(names, weights)] + [f"bias {bias:+6.2f}"]
+            heading = f"neuron {self.chosen[1]} of hidden layer {self.chosen[0] + 1}:"
+            lines += wrapped([(heading, BOLD), *((word, None) for word in words)], width)
+        return lines
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.strips) or 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        strip = self.strips[y] if y < len(self.strips) else Strip.blank(width)
+        # the widget's own style under the words' (as a Static's content gets it): its colours and background
+        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
