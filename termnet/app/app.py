@@ -17,6 +17,7 @@ from ..provenance import model_metadata
 from ..spec import PRESETS, Spec, SpecError, load_spec, spec_from_layers
 from .commands import TermnetCommands
 from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
+from .pace import settle_heap
 from .screens.dashboard import DashboardScreen
 
 DEFAULT_PRESET = "mlp"
@@ -56,6 +57,10 @@ class TermnetApp(App):
         # the preset on screen, refitted to each dataset loaded (the 8x8 digits, then MNIST) until edited
         self.preset_on_screen: tuple[str, list] | None = (preset, self.initial_spec.layers) if preset else None
         self.saved_network = None  # the network last saved or loaded: quitting with another one asks first
+        if "TEXTUAL_ANIMATIONS" not in os.environ:  # the user's own choice stands
+            # no animations: the tab underline's 0.3 s slide redrew the screen ~18 times on each tab switch, each
+            # frame taking the GIL from a run training meanwhile (and bytes over SSH); tabs switch at once instead
+            self.animation_level = "none"
 
     async def action_quit(self) -> None:
         """Quit, asking first while training runs or when the trained network was never saved."""
@@ -153,6 +158,7 @@ class TermnetApp(App):
             self.show_preset(name, data.image_shape)
         else:
             self.dashboard.show_spec(self.dashboard.spec, data.image_shape)
+        self.call_after_refresh(settle_heap)  # a quiet moment: later collections skip what exists now
 
     def on_dataset_failed(self, message: DatasetFailed) -> None:
         self.notify(message.reason, title="No data", severity="error", timeout=15)

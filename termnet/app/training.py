@@ -108,7 +108,9 @@ class MessageBridge(Callback):
 
     def on_train_begin(self, logs):
         self.steps = logs["steps"]
-        self.started = self.last_epochs = time.perf_counter()
+        # the first health report after HEALTH_INTERVAL, not at the first batch: drawing its table as training
+        # starts measured ~10 ms of the UI thread in the first epoch (a short run gets one at its last batch)
+        self.started = self.last_epochs = self.last_health = time.perf_counter()
         self.samples_done = 0
         self.total_samples = logs["samples"] * self.epochs
 
@@ -137,7 +139,7 @@ class MessageBridge(Callback):
                                     (self.total_samples - self.samples_done) / rate if rate else 0.0,
                                     logs.get("learning_rate")))
             # with the progress, not between: both land in one UI frame (each frame takes the GIL from training)
-            if now - self.last_health >= HEALTH_INTERVAL:  # this batch's gradients and relu outputs are cached
+            if now - self.last_health >= HEALTH_INTERVAL or final:  # this batch's gradients and relu outputs are cached
                 self.last_health = now
                 self.post(HealthReport(training_health(self.network)))
             if self.probe:  # after the health report: the probe's forward pass replaces the cached outputs

@@ -1,12 +1,17 @@
 """What keeps the dashboard quick while it trains and when it starts: the footer is rebuilt only when its keys
 change, progress and health reach the UI together, and the first frame is drawn before the data is loaded."""
 
+import gc
+import weakref
+
 from textual.widgets._footer import FooterKey
 
 from termnet.app import make_app
 from termnet.app import training as training_module
 from termnet.app.app import TermnetApp
-from termnet.app.messages import BatchProgress, HealthReport
+from termnet.app.messages import BatchProgress, EpochEnded, HealthReport
+from termnet.app.screens import dashboard as dashboard_module
+from termnet.app.screens.dashboard import DashboardScreen
 from termnet.app.training import MessageBridge, TrainingControl
 from termnet.app.widgets.drawing_canvas import DrawingCanvas
 from termnet.spec import load_spec
@@ -103,3 +108,77 @@ async def test_a_stroke_is_classified_within_the_key_that_drew_it(digits):
             app.dashboard.query_one(DrawingCanvas).action_move(*{"up": (0, -1), "right": (1, 0), "down": (0, 1)}[move])
             assert result.content is not before, f"the stroke {move} was not classified at once"
             assert "Prediction:" in rendered_text(result.content)
+
+
+def test_a_short_run_gets_one_health_report_at_its_last_batch_and_none_at_its_first(digits):
+    """The first report comes after HEALTH_INTERVAL, not as training starts (drawing it then slowed the first
+    epoch); a run shorter than that still ends with the health of its last batch, with its progress."""
+    posted = []
+    network = load_spec("mlp").build(digits.image_shape, epochs=2, batch_size=32)
+    network.fit(digits.x_train[:256], digits.y_train[:256],
+                callbacks=[MessageBridge(posted.append, TrainingControl(), 2, lambda: False)])
+    kinds = [type(message) for message in posted]
+    assert kinds.count(HealthReport) == 1, kinds
+    report = kinds.index(HealthReport)
+    assert kinds[report - 1] is BatchProgress and kinds[report + 1:] == [EpochEnded], kinds
+    assert (posted[report - 1].epoch, posted[report - 1].batch) == (1, 8), "the report is the last batch's"
+
+
+async def test_the_footer_shows_the_runs_keys_before_its_worker_starts(digits, monkeypatch):
+    """The footer is rebuilt (s Start gives way to p Pause, x Stop) in the frames drawn before training starts:
+    rebuilt when the worker started, it took the GIL from the first epoch."""
+    shown_at_start = []
+    run_training = DashboardScreen.run_training
+
+    def recording(self, *args):
+        shown_at_start.append([key.key for key in footer_keys(self.app)])
+        return run_training(self, *args)
+
+    monkeypatch.setattr(DashboardScreen, "run_training", recording)
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.dashboard.query_one("#form").set_values({"epochs": 1})
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert shown_at_start and "x" in shown_at_start[0] and "s" not in shown_at_start[0], shown_at_start
+
+
+class Cycle:
+    """Freed only by the cyclic garbage collector once it refers to itself."""
+
+
+async def test_a_run_freezes_the_heap_and_its_end_collects_what_became_garbage(digits, monkeypatch):
+    """While a run trains, full garbage collections skip the app's objects (gc.freeze: they took 100-150 ms each,
+    with the GIL held); the run's end collects everything again, so cyclic garbage frozen meanwhile is freed."""
+    frozen_during, held = [], []
+
+    class Watched(dashboard_module.MessageBridge):
+        def on_batch_end(self, batch, logs):
+            frozen_during.append(gc.get_freeze_count())
+            held.clear()  # garbage from now on, frozen with the rest while the run trains
+            super().on_batch_end(batch, logs)
+
+    monkeypatch.setattr(dashboard_module, "MessageBridge", Watched)
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.dashboard.query_one("#form").set_values({"epochs": 1})
+        held.append(Cycle())
+        held[0].me = held[0]
+        alive = weakref.ref(held[0])
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+    assert frozen_during and min(frozen_during) > 10_000, "the app's objects were not frozen during the run"
+    assert alive() is None, "cyclic garbage frozen during the run was never collected"
+
+
+def test_the_app_draws_no_animations_unless_the_user_asks_for_them(monkeypatch):
+    """The tab underline's slide redrew the screen ~18 times per tab switch, taking the GIL from training."""
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    assert make_app().animation_level == "none"
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "full")
+    assert make_app().animation_level == "full"

@@ -7,7 +7,6 @@ pane what it shows (attributes down), and asks the app for data and specs by mes
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 from rich.text import Text
@@ -17,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import WorkerState, get_current_worker
 
 from ...engine import EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
@@ -34,6 +33,7 @@ from ..messages import (
     TrainingFailed,
     TrainingFinished,
 )
+from ..pace import settle_heap, training_pace
 from ..panes.draw import DrawView
 from ..panes.inside import InsideView
 from ..panes.lesson import LessonView, lesson_network
@@ -49,10 +49,6 @@ from ..widgets.layer_list import LayerList
 from ..widgets.steady_footer import SteadyFooter
 
 PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
-# While training, the UI thread may interrupt the training thread at most every 50 ms instead of
-# Python's 5 ms: measured, this lifts small, Python-bound networks from ~84% to ~90% of headless
-# speed, and 50 ms is still below what a person notices on a key press.
-TRAINING_SWITCH_INTERVAL = 0.05
 
 
 PRESETS_GROUP = Binding.Group("Presets", compact=True)
@@ -120,6 +116,8 @@ class DashboardScreen(PlaygroundControls, Screen):
 
     def on_worker_state_changed(self, event) -> None:
         if event.worker.group == "training":
+            if event.state != WorkerState.PENDING:
+                self.launching = False  # the worker runs (or has ended): it answers for the run from now on
             self.refresh_bindings()  # start, continue, pause and stop come and go in the footer
 
     # classes the stylesheet lays out by: -narrow (under 110 columns) stacks what sits side by side at -wide
@@ -258,9 +256,11 @@ class DashboardScreen(PlaygroundControls, Screen):
                              and event.layer_list.put(event.index, result))
 
     # -- training -------------------------------------------------------------------
+    launching = False  # a run is set to start after the next frame (see _launch) and its worker not yet running
+
     @property
     def training(self) -> bool:
-        return any(w.group == "training" and w.is_running for w in self.workers)
+        return self.launching or any(w.group == "training" and w.is_running for w in self.workers)
 
     def action_start(self) -> None:
         """Train the stack and settings on screen from scratch."""
@@ -336,8 +336,14 @@ class DashboardScreen(PlaygroundControls, Screen):
         self.final_epoch = len(network.history.get("loss", [])) + network.epochs
         self.held_out = self._split_counts(network, train_size, split)[1]
         self.action_tab("train")
-        # start once the Train tab is drawn, so drawing it does not compete with the first epoch
-        self.call_after_refresh(self.run_training, network, train_size, split)
+        # start once the Train tab is drawn with the run's footer (p Pause, x Stop) and the plot held back for a
+        # while, so that none of it competes with the first epoch: measured, the footer's rebuild as the worker
+        # started and a plot of one point cost the MLP preset's first epoch on MNIST ~25% of its time
+        self.launching, self.plot_drawn = True, time.monotonic()
+        self.refresh_bindings()
+        # two frames: the first lays out what action_start changed, the second what that set off once idle (the
+        # epoch table's new size is measured on idle)
+        self.call_after_refresh(self.call_after_refresh, self.run_training, network, train_size, split)
 
     def _split_counts(self, network, train_size: int | None, split: float) -> tuple[int, int]:
         """The training images used and how many of them are held out for validation."""
@@ -362,22 +368,19 @@ class DashboardScreen(PlaygroundControls, Screen):
         bridge = MessageBridge(self.post_message, self.control, network.epochs, lambda: worker.is_cancelled,
                                first_epoch=len(network.history.get("loss", [])), probe=self.plane_probe(data))
         started = time.perf_counter()
-        previous_interval = sys.getswitchinterval()
-        sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
         extras = fit_extras(self.run_values, data.image_shape, network.seed)
         self.early_stopping = extras.stopper
         try:
-            # validation_split 0: none held out; augment changes the training batches only
-            network.fit(x, y, validation_split=validation_split, augment=extras.augment,
-                        callbacks=[bridge, *extras.callbacks])
+            with training_pace():  # the UI interrupts less often; the garbage collector leaves its heap alone
+                # validation_split 0: none held out; augment changes the training batches only
+                network.fit(x, y, validation_split=validation_split, augment=extras.augment,
+                            callbacks=[bridge, *extras.callbacks])
         except TrainingDiverged as error:
             self.post_message(TrainingFailed(str(error), network, network.predict(data.x_test)))
             return
         except Exception as error:  # noqa: BLE001 - any failure is shown, never a traceback
             self.post_message(TrainingFailed(f"{type(error).__name__}: {error}"))
             return
-        finally:
-            sys.setswitchinterval(previous_interval)
         if not worker.is_cancelled:
             self.post_message(TrainingFinished(network, network.predict(data.x_test), network.stop_training,
                                                time.perf_counter() - started))
@@ -450,12 +453,14 @@ class DashboardScreen(PlaygroundControls, Screen):
             view.mark_early_stop(stopper.best_epoch if stopper.restored else None, stopper.stopped_epoch)
             text += "\n" + stopper.summary()
         self.notify(text, title="Training")
+        self.call_after_refresh(settle_heap)  # a quiet moment: later collections skip what exists now
 
     def on_training_failed(self, message: TrainingFailed) -> None:
         self.query_one(TrainView).say(Text(message.reason, style="bold red"))
         self.notify(message.reason, title="Training stopped", severity="error", timeout=12)
         if message.network is not None:
             self.show_results(message.network, message.probabilities)
+        self.call_after_refresh(settle_heap)
 
     # -- results ----------------------------------------------------------------------
     def show_results(self, network, probabilities) -> Evaluation:
