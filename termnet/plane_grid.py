@@ -70,8 +70,24 @@ def point_colours(labels: np.ndarray, test: bool) -> np.ndarray:
 def signed_colours(values: np.ndarray) -> np.ndarray:
     """A hidden neuron's outputs over the plane (rows, columns) as colours: orange where negative, blue where
     positive, scaled by the largest magnitude (a dead neuron, all zero, is UNDECIDED throughout)."""
-    values = np.nan_to_num(np.asarray(values, dtype=np.float32))
-    peak = float(np.abs(values).max())
-    scaled = np.round(values / peak * LEVELS) / LEVELS if peak > 0 else np.zeros_like(values)
+    return each_signed_colours(np.asarray(values)[None])[0]
+
+
+def each_signed_colours(maps: np.ndarray) -> np.ndarray:
+    """signed_colours of each (rows, columns) map of ``maps`` (units, rows, columns), each scaled by its own
+    largest magnitude, in one pass: (units, rows, columns, 3) uint8."""
+    maps = np.nan_to_num(np.asarray(maps, dtype=np.float32))
+    peak = np.abs(maps).max(axis=(1, 2), keepdims=True)
+    scaled = np.round(np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 0) * LEVELS) / LEVELS
     target = np.where((scaled >= 0)[..., None], CLASS_COLOURS[1], CLASS_COLOURS[0])
     return np.rint(UNDECIDED + (target - UNDECIDED) * np.abs(scaled)[..., None]).astype(np.uint8)
+
+
+def draw_points(heat: np.ndarray, extent: float, point_sets) -> np.ndarray:
+    """A copy of the (rows, columns, 3) ``heat`` with each (points, labels, test) set of ``point_sets`` drawn
+    over it in point_colours, later sets over earlier ones."""
+    pixels = heat.copy()
+    rows, columns = heat.shape[:2]
+    for points, labels, test in point_sets:
+        pixels[pixels_of(points, extent, columns, rows)] = point_colours(labels, test)
+    return pixels

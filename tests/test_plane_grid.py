@@ -5,7 +5,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from termnet.display import ColourBlocks
-from termnet.plane_grid import CLASS_COLOURS, HEAT, UNDECIDED, grid_points, heat_colours, pixels_of, signed_colours
+from termnet.plane_grid import (
+    CLASS_COLOURS,
+    HEAT,
+    UNDECIDED,
+    each_signed_colours,
+    grid_points,
+    heat_colours,
+    pixels_of,
+    signed_colours,
+)
 
 
 @given(st.floats(0.5, 10), st.integers(1, 40), st.integers(1, 40))
@@ -52,3 +61,24 @@ def test_colour_blocks_draw_two_pixels_per_cell():
     assert lines[0][0].text == "▀"
     assert (lines[0][0].style.color.name, lines[0][0].style.bgcolor.name) == ("#ff0000", "#0000ff")
     assert (lines[1][1].style.color.name, lines[1][1].style.bgcolor.name) == ("#00ff00", "#000000")
+
+
+def test_each_neurons_colours_are_its_own_scaled_by_its_own_peak():
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(5, 3, 3)).astype(np.float32) * np.array([1, 10, 0.1, 0, 3])[:, None, None]
+    each = each_signed_colours(maps)
+    for unit in range(5):
+        np.testing.assert_array_equal(each[unit], signed_colours(maps[unit]))
+    assert (each[3] == UNDECIDED).all()  # the all-zero (dead) one
+
+
+def test_a_neurons_picture_lines_are_its_own_colours_even_at_an_odd_size():
+    from termnet.app.plane_probe import neuron_pictures
+
+    maps = np.random.default_rng(1).normal(size=(3, 5, 5)).astype(np.float32)
+    pictures = neuron_pictures(maps)
+    assert [len(lines) for lines in pictures] == [3, 3, 3]  # 5 pixel rows: 3 lines, the last half black
+    for unit, lines in enumerate(pictures):
+        alone = ColourBlocks(signed_colours(maps[unit])).lines()
+        assert [[segment.style for segment in line] for line in lines] == [
+            [segment.style for segment in line] for line in alone]

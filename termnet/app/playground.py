@@ -45,7 +45,7 @@ class PlaygroundControls:
         if data is None or data.plane is None:
             return None
         view = self.query_one(PlaneView)
-        return plane_probe(data.plane, lambda: view.resolution)
+        return plane_probe(data.plane, lambda: view.resolution, (data.y_train, data.y_test))
 
     def show_plane(self, network) -> None:
         """Draw ``network`` over the plane now (a network trained, loaded or on screen when data arrives)."""
@@ -53,7 +53,7 @@ class PlaygroundControls:
         if data is None or data.plane is None or tuple(network.input_shape or ()) != data.image_shape:
             return
         view = self.query_one(PlaneView)
-        view.show(plane_snapshot(network, data.plane, view.resolution), network)
+        view.show(plane_snapshot(network, data.plane, view.resolution, (data.y_train, data.y_test)), network)
 
     def on_plane_update(self, message: PlaneUpdate) -> None:
         control = self.control

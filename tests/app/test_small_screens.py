@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Static
 
 from termnet.app import make_app
 from termnet.app.widgets.digit_grid import DigitGrid
+from termnet.app.widgets.epoch_table import EpochTable
 from termnet.data import Dataset
 
 from .pilot import rendered_text, start_training, train, wait_until
@@ -77,7 +78,7 @@ async def test_the_epoch_table_follows_the_newest_epoch(digits):
         await pilot.pause()
         app.dashboard.query_one("#form").set_values({"epochs": 30, "train_size": 64, "validation_split": 0.0})
         await train(pilot)
-        table = app.dashboard.query_one("#epochs", DataTable)
+        table = app.dashboard.query_one("#epochs", EpochTable)
         assert table.row_count == 30
         assert table.max_scroll_y > 0, "30 epochs must not fit at 80x24, or this test proves nothing"
         assert table.scroll_y == table.max_scroll_y  # the last rows are the ones drawn

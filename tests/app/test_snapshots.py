@@ -162,6 +162,7 @@ def test_playground_plane(snap_compare):
         def on_mount(self):
             view = self.query_one(PlaneView)
             view.set_data(data)
-            self.call_after_refresh(lambda: view.show(plane_snapshot(network, data.plane, view.resolution), network))
+            self.call_after_refresh(lambda: view.show(plane_snapshot(network, data.plane, view.resolution,
+                                                                           (data.y_train, data.y_test)), network))
 
     assert snap_compare(PlaneApp(), terminal_size=(80, 24))

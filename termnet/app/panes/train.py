@@ -7,11 +7,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from ...engine.health import learning_rate_hint
 from ..messages import BatchProgress
+from ..widgets.epoch_table import EpochTable
 from ..widgets.loss_plot import LossPlot
 from .plane import PlaneView
 
@@ -36,11 +36,8 @@ class TrainView(Vertical):
             yield PlaneView(id="plane")  # 2-D data only (the -planar class): the boundary and every neuron
             yield LossPlot(id="plot")
             with Vertical(id="train-side"):
-                yield DataTable(id="epochs", cursor_type="none", zebra_stripes=True)
+                yield EpochTable(EPOCH_COLUMNS, id="epochs")
                 yield Static("", id="health")
-
-    def on_mount(self) -> None:
-        self.query_one("#epochs", DataTable).add_columns(*EPOCH_COLUMNS)
 
     def set_data(self, data) -> None:
         """2-D data shows its plane where images show the loss plot (the epochs table keeps the loss)."""
@@ -53,7 +50,7 @@ class TrainView(Vertical):
     def reset(self, epochs: int, validation_note: str, chance: float | None = None,
               learning_rate: float | None = None) -> None:
         self.query_one(LossPlot).reset()
-        self.query_one("#epochs", DataTable).clear()
+        self.query_one(EpochTable).clear()
         self.carry_on(validation_note, chance, learning_rate, f"Starting: {epochs} epoch(s)…")
 
     def carry_on(self, validation_note: str, chance: float | None, learning_rate: float | None, text: str) -> None:
@@ -93,27 +90,28 @@ class TrainView(Vertical):
         """A row and a plot point per (epoch, figures, smoothed loss at its last batch or None), then one scroll:
         the Playground's short epochs arrive several at once, each of them a layout pass if added alone."""
         plot = self.query_one(LossPlot)
-        table = self.query_one("#epochs", DataTable)
+        table, rows = self.query_one(EpochTable), []
         for epoch, logs, end_loss in epochs:
             plot.add_epoch(epoch, logs)
             if end_loss is not None and epoch + 1 not in plot.batch_x[-64:]:  # the run's last batch has its own
                 plot.add_batch(epoch + 1, end_loss)  # each epoch's end is on the batch curve, progress or not
             figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
-            table.add_row(str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-")
+            rows.append([str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-"])
+        table.add_rows(rows)
         self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
-        table.scroll_end(animate=False)  # follow the newest epoch
+        table.scroll_end(animate=False, x_axis=False)  # follow the newest epoch, the epoch column in view
 
     def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:
         """Early stopping's outcome in the epoch table: the row whose weights were kept (``4*``) and the one it
         stopped after (``7 stop``)."""
-        table = self.query_one("#epochs", DataTable)
+        table = self.query_one(EpochTable)
         for row in range(table.row_count):
             number = str(table.get_row_at(row)[0])
             if not number.isdigit() or int(number) not in (best_epoch, stopped_epoch):
                 continue
             label = number + ("*" if int(number) == best_epoch else "") + (" stop" if int(number) == stopped_epoch
                                                                            else "")
-            table.update_cell_at(Coordinate(row, 0), label, update_width=True)
+            table.update_cell(row, 0, label)
 
     def show_health(self, rows: list) -> None:
         table = Table(title="Training health (latest batch)", expand=True, box=box.SIMPLE_HEAD, pad_edge=False)

@@ -274,6 +274,8 @@ class DashboardScreen(PlaygroundControls, Screen):
         try:
             network = spec.build(app.dataset.image_shape, **values)
             note = self._validation_note(network, train_size, split)
+            if app.dataset.plane is not None:
+                network.build()  # the weights fit would make (same seed): its first picture is drawn below
         except ValueError as error:
             self.notify(str(error), title="Cannot start training", severity="error", timeout=8)
             return
@@ -281,6 +283,9 @@ class DashboardScreen(PlaygroundControls, Screen):
         classes = len(app.dataset.class_names)
         self.query_one(TrainView).reset(network.epochs, note, chance_loss(network.loss.name, classes),
                                         network.learning_rate)
+        # 2-D data: the untrained network's plane, laid out before training starts (drawn from the first
+        # snapshot instead, its size and its neurons' scroll bar cost three layout passes of the first second)
+        self.show_plane(network)
         self._launch(network, train_size, split)
 
     def action_continue_training(self) -> None:

@@ -13,8 +13,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...display import ColourBlocks
-from ...plane_grid import heat_colours, pixels_of, point_colours
+from ...plane_grid import pixels_of
 
 #: The picture's largest side in pixels (columns; as many pixel rows, half as many lines).
 MAX_PIXELS = 40
@@ -57,17 +56,12 @@ class DecisionBoundary(Widget):
         self.points = [(plane.train_points, y_train, False), (plane.test_points, y_test, True)]
 
     def show(self, snapshot) -> None:
+        """Draw ``snapshot``'s picture, made where it was taken (see PlaneSnapshot): no NumPy here."""
         rows, columns = snapshot.probabilities.shape[:2]
         # a picture of the same size needs no layout pass, which measured most of the UI thread's time
         same_size = self.pixels is not None and self.pixels.shape[:2] == (rows, columns)
-        self.snapshot = snapshot
-        self.heat = heat_colours(snapshot.probabilities)
-        pixels = self.heat.copy()
-        for points, labels, test in self.points:
-            row, column = pixels_of(points, snapshot.extent, columns, rows)
-            pixels[row, column] = point_colours(labels, test)
-        self.pixels = pixels
-        self.strips = [Strip(line, columns) for line in ColourBlocks(pixels).lines()]
+        self.snapshot, self.heat, self.pixels = snapshot, snapshot.heat, snapshot.pixels
+        self.strips = [Strip(line, columns) for line in snapshot.lines]
         self.refresh(layout=not same_size)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:

@@ -1,6 +1,7 @@
 """NeuronPictures: every hidden neuron's output over the plane of a 2-D data set, layer by layer.
 
-Each neuron is a small heat map (orange negative, blue positive; termnet.plane_grid.signed_colours).
+Each neuron is a small heat map (orange negative, blue positive; termnet.plane_grid.signed_colours), made
+with the snapshot (termnet.app.plane_probe) off the UI thread.
 Left and right choose one, up and down move between layers; the chosen one's incoming weights are
 listed under the pictures (read from the FC layer before its activation).
 """
@@ -15,12 +16,12 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...display import ColourBlocks
-from ...plane_grid import signed_colours
+from ...display import UPPER_HALF, _cell_style
 
 BOLD = Style(bold=True)
 CHOSEN = Style(bold=True, reverse=True)
 DIM = Style(dim=True)
+GAP = Segment(UPPER_HALF, _cell_style("#000000", "#000000"))  # a column of black between two pictures
 
 
 def text_strip(*parts: tuple[str, Style | None]) -> Strip:
@@ -62,6 +63,7 @@ class NeuronPictures(Widget, can_focus=True):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.neurons: list[tuple[int, np.ndarray]] = []
+        self.pictures: list = []  # per hidden layer, per unit: its picture's lines of segments (PlaneSnapshot)
         self.chosen = (0, 0)  # (hidden layer, unit)
         self.network = None
         self.input_names: list[str] = ["x1", "x2"]
@@ -70,6 +72,7 @@ class NeuronPictures(Widget, can_focus=True):
 
     def show(self, snapshot, network, input_names: list[str]) -> None:
         self.neurons, self.network, self.input_names = snapshot.neurons, network, input_names
+        self.pictures = snapshot.neuron_lines
         if self.neurons:
             layer = min(self.chosen[0], len(self.neurons) - 1)
             self.chosen = (layer, min(self.chosen[1], len(self.neurons[layer][1]) - 1))
@@ -107,9 +110,22 @@ class NeuronPictures(Widget, can_focus=True):
             self.drawn_width = self.size.width
             self.redraw()
 
+    _base: Style | None = None  # the widget's own rich style (its colours), read once per change of the CSS
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base = None
+        self.redraw()
+
     def redraw(self) -> None:
         before = len(self.strips)
-        self.strips = self._lines() if self.neurons else [text_strip((self.NO_NEURONS, DIM))]
+        lines = self._lines() if self.neurons else [text_strip((self.NO_NEURONS, DIM))]
+        if self._base is None:
+            self._base = self.rich_style  # walks the ancestors' styles: once, not per line drawn
+        # the widget's own style under the words' (as a Static's content gets it), cut to the width: once here,
+        # so that drawing a line is a lookup
+        width = self.size.width
+        self.strips = [line.apply_style(self._base).crop_extend(0, width, self._base) for line in lines]
         # the same number of lines needs no layout pass, which measured most of the UI thread's time
         self.refresh(layout=len(self.strips) != before)
 
@@ -121,11 +137,12 @@ class NeuronPictures(Widget, can_focus=True):
             per_row = max(1, (width + 1) // (side + 1))  # as many pictures a line as fit
             lines += wrapped([(f"hidden layer {number + 1}", BOLD), (f"(layer {index},", BOLD),
                               (f"{len(maps)} neurons)", BOLD)], width)
-            gap = np.zeros((side, 1, 3), np.uint8)  # a column of the background between pictures
+            pictures = self.pictures[number]  # each unit's lines of segments, made with the snapshot
             for start in range(0, len(maps), per_row):
                 units = range(start, min(start + per_row, len(maps)))
-                row = [piece for unit in units for piece in (signed_colours(maps[unit]), gap)][:-1]
-                lines.extend(Strip(line) for line in ColourBlocks(np.concatenate(row, axis=1)).lines())
+                for line in range(len(pictures[start])):  # the row's pictures side by side, a gap between
+                    segments = [piece for unit in units for piece in (GAP, *pictures[unit][line])][1:]
+                    lines.append(Strip(segments))
                 captions = []
                 for unit in units:
                     chosen = (number, unit) == self.chosen
@@ -138,7 +155,7 @@ class NeuronPictures(Widget, can_focus=True):
             # fixed widths: the lines keep their number as the weights change (no layout pass)
             words = [f"{n} {w:+6.2f}" for n, w in zip(names, weights)] + [f"bias {bias:+6.2f}"]
             heading = f"neuron {self.chosen[1]} of hidden layer {self.chosen[0] + 1}:"
-            lines += wrapped([(heading, BOLD), *((word, None) for word in words)], width)
+            lines += wrapped([*((word, BOLD) for word in heading.split()), *((word, None) for word in words)], width)
         return lines
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -148,7 +165,4 @@ class NeuronPictures(Widget, can_focus=True):
         return len(self.strips) or 1
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        strip = self.strips[y] if y < len(self.strips) else Strip.blank(width)
-        # the widget's own style under the words' (as a Static's content gets it): its colours and background
-        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        return self.strips[y] if y < len(self.strips) else Strip.blank(self.size.width, self._base)
