@@ -82,8 +82,9 @@ def main(argv=None):
     network = load_spec("playground").build(data.image_shape).build()
     started = time.perf_counter()
     for _ in range(20):
-        plane_snapshot(network, data.plane, (40, 40))
-    print(f"one picture of the plane (40x40 pixels and 48 neurons of 8x8): "
+        plane_snapshot(network, data.plane, (40, 40), (data.y_train, data.y_test))
+    print(f"one picture of the plane, made in the training thread (the forward pass over 40x40 pixels and 48 "
+          f"neurons of 8x8, their colours, the points and the half-block lines): "
           f"{(time.perf_counter() - started) / 20 * 1000:.2f} ms")
     dashboard_module.MessageBridge = ClockedBridge  # the dashboard's bridge, also reading the CPU clock
     times = {"headless": [], "dashboard": [], "no plane": []}
