@@ -21,12 +21,14 @@ def data_folder(dataset: str, data_dir) -> str | None:
     return str(Path(data_dir).expanduser().resolve())
 
 
-def model_metadata(data, spec_name: str, train_size: int, data_dir) -> dict:
+def model_metadata(data, spec_name: str, train_size: int, data_dir, augment: str | None = "none") -> dict:
     """The metadata saved with a model trained on ``data`` (a Dataset, loaded from ``data_dir`` or by name)
-    with the spec ``spec_name`` on its first ``train_size`` training images (0: all)."""
+    with the spec ``spec_name`` on its first ``train_size`` training images (0: all), its batches augmented at
+    level ``augment``: what `train --resume` and the dashboard's load apply again. Every writer of model files
+    (train, the dashboard, a sweep's best trial) calls this, so none of them leaves a part out."""
     return {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
             "data_description": data.description, "spec": spec_name, "train_size": train_size,
-            "data_dir": data_folder(data.name, data_dir),
+            "data_dir": data_folder(data.name, data_dir), "augment": augment or "none",
             # how a 2-D set was drawn, so that evaluate and --resume draw the same points
             **({"planar": _planar(data.plane.options)} if getattr(data, "plane", None) is not None else {})}
 

@@ -275,10 +275,11 @@ class TermnetApp(App):
         self._writable(path, self._save_model_to)
 
     def _save_model_to(self, path: str) -> None:
-        data, network = self.dataset, self.network
-        train_size = self.dashboard.current_spec()[1].get("train_size") or 0
-        # the same metadata as `termnet train --save`: `termnet train --resume` then finds the data again
-        metadata = model_metadata(data, self.dashboard.spec.name, train_size, self.data_dir)
+        data, network, trained = self.dataset, self.network, self.dashboard.trained_with
+        # the same metadata as `termnet train --save`: `termnet train --resume` then finds the data again and
+        # augments as this network was (how it was trained, not what the form says now)
+        metadata = model_metadata(data, self.dashboard.spec.name, trained["train_size"], self.data_dir,
+                                  trained["augment"])
         try:
             save_model(network, path, metadata)
         except (OSError, ValueError) as error:
@@ -318,8 +319,11 @@ class TermnetApp(App):
                     "batch_size": network.batch_size, "optimizer": network.optimizer.name,
                     "loss": network.loss.name if network.loss else "mse", "schedule": network.schedule or "constant",
                     "validation_split": network.validation_split or 0.0}
+        trained_with = self.dashboard.how_trained(metadata)  # a file's augmentation goes on with C as with --resume
+        training["augment"] = trained_with["augment"]
         self.dashboard.show_spec(spec_from_layers(path.stem, network.layers, training), self.dataset.image_shape)
         result = self.dashboard.show_results(network, network.predict(self.dataset.x_test))
+        self.dashboard.trained_with = trained_with
         self.dashboard.record_run(network, result.accuracy, name=path.name)
         self.saved_network = network  # it is in a file already: quitting loses nothing
         trained = "read from ONNX" if path.suffix.lower() == ".onnx" else f"trained {network.epochs_trained} epoch(s)"

@@ -106,7 +106,7 @@ def train(args) -> int:
         print(f"Not saved: {Path(target).resolve()} is kept as it was (--save FILE saves this run elsewhere)",
               file=sys.stderr)
     elif target and epochs_run + history_before > 0:
-        save_model(network, target, {**model_metadata(data, spec_name, train_size, data_dir), "augment": augment})
+        save_model(network, target, model_metadata(data, spec_name, train_size, data_dir, augment))
         back = " (back to the file it resumed from)" if resumed_file else ""
         print(f"Saved {Path(target).resolve()}{back}", file=sys.stderr)
     with np.errstate(over="ignore", invalid="ignore"):  # weights near divergence give a NaN loss, said once above

@@ -131,7 +131,8 @@ def _train(job: dict, x_train, y_train, x_test, y_test) -> dict:
     if job.get("save"):  # the model file's bytes: the parent keeps the best trial's and writes them
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "trial.termnet")
-            save_model(network, path, job["metadata"])
+            save_model(network, path, {**job["metadata"], "train_size": params["train_size"] or 0,
+                                       "augment": params.get("augment") or "none"})  # this trial's own
             with open(path, "rb") as handle:
                 figures["model_bytes"] = handle.read()
     return figures

@@ -29,6 +29,7 @@ def test_trials_stream_as_json_lines_each_once_and_the_best_is_the_highest_valid
     assert summary["best"] == best
     network, metadata = load_model(saved)  # the best trial's model, with train's metadata
     assert metadata["dataset"] == "digits" and network.learning_rate == best["values"]["learning_rate"]
+    assert metadata["train_size"] == 400 and metadata["augment"] == "none"  # how this trial trained: --resume reads it
     assert network.layers[1].output_size == best["values"]["layer 1.output_size"]
     from termnet.data import load_dataset
 

@@ -21,7 +21,7 @@ from textual.worker import WorkerState, get_current_worker
 from ...engine import EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
-from ...settings import fit_extras
+from ...settings import SETTINGS, fit_extras
 from ...spec import Spec
 from ..hints import TAB_HINTS, first_steps
 from ..messages import (
@@ -364,6 +364,19 @@ class DashboardScreen(PlaygroundControls, Screen):
         return f"Validation: {held_out:,} of the {count:,} training images held out (share {split:g}); {test}"
 
     early_stopping: EarlyStopping | None = None  # the latest run's, which the finish line and the table report
+    #: How the network on screen was trained, beyond what the network itself holds: saved with it (S) as
+    #: `termnet train --save` saves it, read back by a load (L). Not the form's values, which may have changed.
+    trained_with: dict = {"train_size": 0, "augment": "none"}
+
+    @staticmethod
+    def how_trained(values: dict | None) -> dict:
+        """The part of a run's settings (or a model file's metadata) that trained_with keeps, checked: a value
+        a file holds that no setting takes is read as the default."""
+        values = values or {}
+        size, augment = values.get("train_size"), values.get("augment")
+        return {"train_size": size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0,
+                "augment": augment if isinstance(augment, str) and not SETTINGS["augment"].problem(augment)
+                else "none"}
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
     def run_training(self, network, train_size: int | None, validation_split: float) -> None:
@@ -445,6 +458,7 @@ class DashboardScreen(PlaygroundControls, Screen):
         view = self.query_one(TrainView)
         view.redraw_plot()
         result = self.show_results(message.network, message.probabilities)
+        self.trained_with = self.how_trained(self.run_values)
         previous, name = self.continued_from, None
         if previous is not None:  # a new row beside the one it continues, which keeps its own figures
             name = f"{self.spec.name} #{len(self.query_one(RunsView).runs) + 1} (continues {previous or 'a run'})"
@@ -465,6 +479,7 @@ class DashboardScreen(PlaygroundControls, Screen):
         self.notify(message.reason, title="Training stopped", severity="error", timeout=12)
         if message.network is not None:
             self.show_results(message.network, message.probabilities)
+            self.trained_with = self.how_trained(self.run_values)
         self.call_after_refresh(settle_heap)
 
     # -- results ----------------------------------------------------------------------
