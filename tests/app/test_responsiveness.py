@@ -16,7 +16,7 @@ from termnet.app.training import MessageBridge, TrainingControl
 from termnet.app.widgets.drawing_canvas import DrawingCanvas
 from termnet.spec import load_spec
 
-from .pilot import SIZE, rendered_text
+from .pilot import SIZE, rendered_text, train
 
 
 def footer_keys(app) -> list[FooterKey]:
@@ -97,9 +97,7 @@ async def test_a_stroke_is_classified_within_the_key_that_drew_it(digits):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.dashboard.query_one("#form").set_values({"epochs": 1})
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
         await pilot.press("v", "space")
         await pilot.pause()
         result = app.dashboard.query_one("#draw-result")
@@ -139,9 +137,7 @@ async def test_the_footer_shows_the_runs_keys_before_its_worker_starts(digits, m
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.dashboard.query_one("#form").set_values({"epochs": 1})
-        await pilot.press("s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await train(pilot)
     assert shown_at_start and "x" in shown_at_start[0] and "s" not in shown_at_start[0], shown_at_start
 
 
