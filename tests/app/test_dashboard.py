@@ -69,7 +69,9 @@ async def test_stop_in_the_middle_keeps_what_was_learned(digits):
         table = app.dashboard.query_one("#epochs")
         await wait_until(lambda: table.row_count >= 1)
         await key(app, "p")
-        await wait_until(lambda: app.dashboard.control.paused)  # a loaded machine may take a moment per key
+        control = app.dashboard.control
+        await wait_until(lambda: control.waiting_at is not None)  # a loaded machine may take a moment per key
+        paused_after = control.waiting_at  # the batches trained when it held
         rows = table.row_count
         await asyncio.sleep(0.3)
         assert table.row_count <= rows + 1  # paused: at most the epoch under way ends
@@ -78,6 +80,12 @@ async def test_stop_in_the_middle_keeps_what_was_learned(digits):
         await pilot.pause()
         history = app.network.history["loss"]
         assert 1 <= len(history) < 1000
+        # x stops at the batch it held after, not at the end of its epoch
+        epoch, batch = control.stopped_at
+        network = app.network
+        trained = network.split_validation(len(digits.x_train), app.dashboard.run_values["validation_split"])[0]
+        steps = -(-len(trained) // network.batch_size)
+        assert epoch * steps + batch + 1 == paused_after, "x did not stop training at once"
         assert "Stopped" in str(app.dashboard.query_one("#progress-text").content)
         assert app.evaluation is not None  # the confusion matrix of the weights learned so far
 

@@ -32,6 +32,8 @@ async def test_the_loss_plot_gets_every_epoch_and_the_validation_curve_and_draws
         # batch points: in order, inside the run, and the end of every epoch among them (always reported)
         assert plot.batch_x == sorted(plot.batch_x) and plot.batch_x[0] > 0 and plot.batch_x[-1] == epochs
         assert set(range(1, epochs + 1)) <= set(plot.batch_x), "each epoch's last batch must be plotted"
+        # and the progress messages' batches, inside epochs (the first comes with the run's first batch)
+        assert any(x != int(x) for x in plot.batch_x), "no batch point inside an epoch: progress never reached it"
         assert all(np.isfinite(plot.batch_y)) and max(plot.batch_y) <= max(history["loss"]) * 10
         # and it is drawn: the legend of all three curves is on the screen
         await pilot.press("t")
