@@ -25,7 +25,8 @@ def model_metadata(data, spec_name: str, train_size: int, data_dir, augment: str
     """The metadata saved with a model trained on ``data`` (a Dataset, loaded from ``data_dir`` or by name)
     with the spec ``spec_name`` on its first ``train_size`` training images (0: all), its batches augmented at
     level ``augment``: what `train --resume` and the dashboard's load apply again. Every writer of model files
-    (train, the dashboard, a sweep's best trial) calls this, so none of them leaves a part out."""
+    (train, the dashboard, a sweep's trials) starts from this, so none of them leaves a part out (a sweep's
+    trial sets its own train_size and augment, each trial's own)."""
     return {"dataset": data.name, "class_names": data.class_names, "image_shape": list(data.image_shape),
             "data_description": data.description, "spec": spec_name, "train_size": train_size,
             "data_dir": data_folder(data.name, data_dir), "augment": augment or "none",

@@ -17,7 +17,7 @@ from ..provenance import model_metadata
 from ..spec import PRESETS, Spec, SpecError, load_spec, spec_from_layers
 from .commands import TermnetCommands
 from .messages import DataRequested, DatasetFailed, DatasetLoaded, DownloadProgress, SpecRequested
-from .pace import settle_heap
+from .pace import release_heap, settle_heap
 from .screens.dashboard import DashboardScreen
 
 DEFAULT_PRESET = "mlp"
@@ -106,6 +106,9 @@ class TermnetApp(App):
     def evaluation(self):
         """The dashboard's results for its network on the test set."""
         return self.dashboard.evaluation
+
+    def on_unmount(self) -> None:
+        release_heap()  # what settle_heap and a run froze goes back to the collector with the app
 
     async def on_event(self, event) -> None:
         # A key still queued while the app closes finds no screen; Textual would raise ScreenStackError and

@@ -30,6 +30,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def release_heap() -> None:
+    """Hand every frozen object back to the collector (the app is closing: its garbage must not outlive it)."""
+    gc.unfreeze()
+
+
 @contextmanager
 def training_pace():
     """While a run trains: the UI interrupts at most every 50 ms; the objects alive as it starts are frozen."""

@@ -41,7 +41,8 @@ async def start_training(pilot) -> None:
     """Press s and return once the training worker runs (it is still running: keys arrive during it)."""
     await pilot.pause()
     await key(pilot.app, "s")
-    await wait_until(lambda: pilot.app.dashboard.training)
+    dashboard = pilot.app.dashboard
+    await wait_until(lambda: dashboard.training and not dashboard.launching)  # launched: its worker runs
 
 
 async def wait_until(condition, seconds: float = 30.0) -> None:

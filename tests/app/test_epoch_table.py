@@ -1,5 +1,6 @@
 """EpochTable draws what it holds: a header that stays while rows scroll, columns as wide as their widest cell."""
 
+import pytest
 from textual.app import App
 
 from termnet.app.widgets.epoch_table import EpochTable
@@ -35,3 +36,12 @@ async def test_the_header_stays_while_the_rows_scroll_and_columns_widen_for_thei
         table.clear()
         await pilot.pause()
         assert table.row_count == 0 and drawn(table)[0] == " epoch  loss" and not any(drawn(table)[1:])
+
+
+async def test_a_row_of_the_wrong_length_is_refused():
+    app = TableApp()
+    async with app.run_test():
+        table = app.query_one(EpochTable)
+        with pytest.raises(ValueError, match="a row of 1 cells for the 2 columns"):
+            table.add_row("1")
+        assert table.row_count == 0 and table.widths == [5, 4]

@@ -216,3 +216,18 @@ async def test_the_image_only_views_say_so_on_2d_points_and_the_app_lives(spiral
         await pilot.pause()
         assert app.is_running and app.screen is app.dashboard
         assert f"The {view} is for images" in notifications(app)
+
+
+async def test_the_neurons_drawn_while_their_tab_is_hidden_show_when_it_is_shown_again(spirals):
+    """Off screen the widget's width reads 0: pictures drawn then must not be cut to nothing."""
+    app = make_app(dataset=spirals, preset="playground")
+    async with app.run_test(size=SIZE) as pilot:
+        form(app, epochs=2)
+        await train(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        app.dashboard.show_plane(app.network)  # what a run ending or L does while another tab is shown
+        await pilot.press("t")
+        await pilot.pause()
+        neurons = app.dashboard.query_one(NeuronPictures)
+        assert "hidden layer 1" in neurons.text() and "▀" in neurons.text(), neurons.text()[:200]

@@ -1,6 +1,7 @@
 """What keeps the dashboard quick while it trains and when it starts: the footer is rebuilt only when its keys
 change, progress and health reach the UI together, and the first frame is drawn before the data is loaded."""
 
+import asyncio
 import gc
 import weakref
 
@@ -178,3 +179,26 @@ def test_the_app_draws_no_animations_unless_the_user_asks_for_them(monkeypatch):
     assert make_app().animation_level == "none"
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "full")
     assert make_app().animation_level == "full"
+
+
+async def test_a_run_starts_even_when_a_screen_opened_and_closed_before_its_frames(digits):
+    """The frames a run waits for belong to the screen shown then: s, ? and escape in quick succession must
+    still start it (else the dashboard says training runs while nothing does)."""
+    from termnet.app.screens.help import HelpScreen
+
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.dashboard.query_one("#form").set_values({"epochs": 1})
+        app.dashboard.action_start()
+        app.push_screen(HelpScreen())
+        for _ in range(2):  # the dashboard's frame hands the run's start on to the help's next frame...
+            await asyncio.sleep(0)
+        app.pop_screen()  # ...which never comes
+        await app.workers.wait_for_complete()
+        for _ in range(100):  # the timer that starts it at the latest, then the run itself
+            await pilot.pause(0.02)
+            if app.network is not None and not app.dashboard.training:
+                break
+        assert app.network is not None and app.network.epochs_trained == 1
+        assert not app.dashboard.training and not app.dashboard.launching

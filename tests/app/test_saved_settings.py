@@ -50,3 +50,4 @@ def test_a_files_unknown_augmentation_or_size_reads_as_the_default():
     assert how({"augment": ["light"], "train_size": True}) == {"train_size": 0, "augment": "none"}
     assert how({"augment": "strong", "train_size": 500}) == {"train_size": 500, "augment": "strong"}
     assert how(None) == {"train_size": 0, "augment": "none"}
+    assert how({"augment": " LIGHT "})["augment"] == "light", "as the setting names it: fit knows only that"

@@ -51,6 +51,7 @@ class TrainView(Vertical):
               learning_rate: float | None = None) -> None:
         self.query_one(LossPlot).reset()
         self.query_one(EpochTable).clear()
+        self.query_one("#health", Static).update("")  # the last run's layers: the first report comes in a second
         self.carry_on(validation_note, chance, learning_rate, f"Starting: {epochs} epoch(s)…")
 
     def carry_on(self, validation_note: str, chance: float | None, learning_rate: float | None, text: str) -> None:
@@ -99,7 +100,7 @@ class TrainView(Vertical):
             rows.append([str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-"])
         table.add_rows(rows)
         self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
-        table.scroll_end(animate=False, x_axis=False)  # follow the newest epoch, the epoch column in view
+        table.scroll_end(animate=False, x_axis=False)  # follow the newest epoch (and leave the sideways scroll be)
 
     def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:
         """Early stopping's outcome in the epoch table: the row whose weights were kept (``4*``) and the one it

@@ -48,6 +48,7 @@ from ..widgets.hyperparameters import HyperparameterForm
 from ..widgets.layer_list import LayerList
 from ..widgets.steady_footer import SteadyFooter
 
+LAUNCH_AT_LATEST = 0.5  # seconds after s by which a run starts, whatever happened to the frames it waits for
 PLOT_INTERVAL = 1.0  # seconds between plot redraws: each one takes the GIL from training for a while
 
 
@@ -116,8 +117,8 @@ class DashboardScreen(PlaygroundControls, Screen):
 
     def on_worker_state_changed(self, event) -> None:
         if event.worker.group == "training":
-            if event.state != WorkerState.PENDING:
-                self.launching = False  # the worker runs (or has ended): it answers for the run from now on
+            if event.worker is self.launched and event.state != WorkerState.PENDING:
+                self.launching = False  # this run's worker runs (or has ended): it answers for the run from now on
             self.refresh_bindings()  # start, continue, pause and stop come and go in the footer
 
     # classes the stylesheet lays out by: -narrow (under 110 columns) stacks what sits side by side at -wide
@@ -256,7 +257,9 @@ class DashboardScreen(PlaygroundControls, Screen):
                              and event.layer_list.put(event.index, result))
 
     # -- training -------------------------------------------------------------------
-    launching = False  # a run is set to start after the next frame (see _launch) and its worker not yet running
+    launching = False  # a run is set to start two frames on (see _launch) and its worker is not running yet
+    pending_run: tuple | None = None  # that run's (network, train_size, split) until its worker is started
+    launched = None  # the worker of the run launched last
 
     @property
     def training(self) -> bool:
@@ -345,10 +348,20 @@ class DashboardScreen(PlaygroundControls, Screen):
         # while, so that none of it competes with the first epoch: measured, the footer's rebuild as the worker
         # started and a plot of one point cost the MLP preset's first epoch on MNIST ~25% of its time
         self.launching, self.plot_drawn = True, time.monotonic()
+        self.pending_run = (network, train_size, split)
         self.refresh_bindings()
         # two frames: the first lays out what action_start changed, the second what that set off once idle (the
-        # epoch table's new size is measured on idle)
-        self.call_after_refresh(self.call_after_refresh, self.run_training, network, train_size, split)
+        # epoch table's new size is measured on idle). A frame's callbacks belong to the screen shown then, and
+        # go with it if it is popped (s then ? then escape, quickly): the timer starts the run all the same.
+        self.call_after_refresh(self.call_after_refresh, self._start_pending_run)
+        self.set_timer(LAUNCH_AT_LATEST, self._start_pending_run)
+
+    def _start_pending_run(self) -> None:
+        """Start the run _launch set up, once (whichever of its two triggers comes first)."""
+        if self.pending_run is not None:
+            network, train_size, split = self.pending_run
+            self.pending_run = None
+            self.launched = self.run_training(network, train_size, split)
 
     def _split_counts(self, network, train_size: int | None, split: float) -> tuple[int, int]:
         """The training images used and how many of them are held out for validation."""
@@ -375,8 +388,8 @@ class DashboardScreen(PlaygroundControls, Screen):
         values = values or {}
         size, augment = values.get("train_size"), values.get("augment")
         return {"train_size": size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0,
-                "augment": augment if isinstance(augment, str) and not SETTINGS["augment"].problem(augment)
-                else "none"}
+                "augment": SETTINGS["augment"].canonical(augment) if isinstance(augment, str)
+                and not SETTINGS["augment"].problem(augment) else "none"}
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
     def run_training(self, network, train_size: int | None, validation_split: float) -> None:

@@ -61,6 +61,8 @@ class EpochTable(ScrollView, can_focus=True):
         widths = list(self.widths)
         for cells in rows:
             cells = [str(cell) for cell in cells]
+            if len(cells) != len(self.columns):  # a short row would narrow the columns after it for good
+                raise ValueError(f"a row of {len(cells)} cells for the {len(self.columns)} columns {self.columns}")
             self.rows.append(cells)
             self._lines.append(None)
             widths = [max(width, len(cell)) for width, cell in zip(widths, cells)]
@@ -69,7 +71,7 @@ class EpochTable(ScrollView, can_focus=True):
         self._resize()
 
     def update_cell(self, row: int, column: int, value: str) -> None:
-        self.rows[row][column] = str(value)
+        value = self.rows[row][column] = str(value)
         if len(value) > self.widths[column]:
             self.widths[column] = len(value)
             self._lines = [None] * len(self.rows)

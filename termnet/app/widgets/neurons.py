@@ -103,11 +103,10 @@ class NeuronPictures(Widget, can_focus=True):
 
     def text(self) -> str:
         """What is drawn, as plain text (the pictures are half-block characters)."""
-        return "\n".join(strip.text for strip in self.strips)
+        return "\n".join(self.render_line(y).text for y in range(len(self.strips)))
 
     def on_resize(self) -> None:
-        if self.size.width != self.drawn_width:  # the pictures a line depend on the width alone
-            self.drawn_width = self.size.width
+        if self.size.width and self.size.width != self.drawn_width:  # the pictures a line depend on the width alone
             self.redraw()
 
     _base: Style | None = None  # the widget's own rich style (its colours), read once per change of the CSS
@@ -118,19 +117,20 @@ class NeuronPictures(Widget, can_focus=True):
         self.redraw()
 
     def redraw(self) -> None:
+        # off screen (another tab shown) the width reads 0: lay out for the width last drawn at, which a resize
+        # to another width redraws
+        self.drawn_width = self.size.width or self.drawn_width or 80
         before = len(self.strips)
         lines = self._lines() if self.neurons else [text_strip((self.NO_NEURONS, DIM))]
         if self._base is None:
             self._base = self.rich_style  # walks the ancestors' styles: once, not per line drawn
-        # the widget's own style under the words' (as a Static's content gets it), cut to the width: once here,
-        # so that drawing a line is a lookup
-        width = self.size.width
-        self.strips = [line.apply_style(self._base).crop_extend(0, width, self._base) for line in lines]
+        # the widget's own style under the words' (as a Static's content gets it): once here, not per line drawn
+        self.strips = [line.apply_style(self._base) for line in lines]
         # the same number of lines needs no layout pass, which measured most of the UI thread's time
         self.refresh(layout=len(self.strips) != before)
 
     def _lines(self) -> list[Strip]:
-        width = self.size.width or 80
+        width = self.drawn_width
         lines = []
         for number, (index, maps) in enumerate(self.neurons):
             side = maps.shape[-1]
@@ -165,4 +165,7 @@ class NeuronPictures(Widget, can_focus=True):
         return len(self.strips) or 1
 
     def render_line(self, y: int) -> Strip:
-        return self.strips[y] if y < len(self.strips) else Strip.blank(self.size.width, self._base)
+        width = self.size.width
+        if y >= len(self.strips):
+            return Strip.blank(width, self._base)
+        return self.strips[y].crop_extend(0, width, self._base)  # a Strip caches its crops: cheap when redrawn
