@@ -131,6 +131,14 @@ class MessageBridge(Callback):
         interval = PLANE_INTERVAL if self.probe else PROGRESS_INTERVAL
         if now - self.last_post >= interval or final or stepped:
             self.last_post = now
+            # everything this batch reports is made first, then posted back to back: the UI handles them in one
+            # frame (posted between computations, each arrived alone and drew a frame of its own, each frame
+            # taking the GIL from training)
+            health = None
+            if now - self.last_health >= HEALTH_INTERVAL or final:  # this batch's gradients and relu outputs are cached
+                self.last_health = now
+                health = HealthReport(training_health(self.network))
+            picture = self.probe(self.network) if self.probe else None  # after health: it replaces the cached outputs
             if now - self.last_epochs >= EPOCH_INTERVAL:
                 self.post_epochs()  # the epochs ended meanwhile, in the progress message's frame
             rate = self.samples_done / max(now - self.started, 1e-9)
@@ -138,12 +146,9 @@ class MessageBridge(Callback):
                                     self.smoothed, rate,
                                     (self.total_samples - self.samples_done) / rate if rate else 0.0,
                                     logs.get("learning_rate")))
-            # with the progress, not between: both land in one UI frame (each frame takes the GIL from training)
-            if now - self.last_health >= HEALTH_INTERVAL or final:  # this batch's gradients and relu outputs are cached
-                self.last_health = now
-                self.post(HealthReport(training_health(self.network)))
-            if self.probe:  # after the health report: the probe's forward pass replaces the cached outputs
-                self.post(self.probe(self.network))
+            for message in (health, picture):
+                if message is not None:
+                    self.post(message)
         if not self.control.running.is_set():
             self.post_epochs()  # a paused run shows every epoch it has ended
             paused_at = time.perf_counter()

@@ -100,7 +100,7 @@ class TrainView(Vertical):
             rows.append([str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-"])
         table.add_rows(rows)
         self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
-        table.scroll_end(animate=False, x_axis=False)  # follow the newest epoch (and leave the sideways scroll be)
+        table.follow()  # the newest epoch in view
 
     def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:
         """Early stopping's outcome in the epoch table: the row whose weights were kept (``4*``) and the one it
