@@ -45,3 +45,20 @@ async def test_a_row_of_the_wrong_length_is_refused():
         with pytest.raises(ValueError, match="a row of 1 cells for the 2 columns"):
             table.add_row("1")
         assert table.row_count == 0 and table.widths == [5, 4]
+
+
+async def test_rows_added_to_a_laid_out_table_are_followed_at_once_without_a_layout_pass():
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(EpochTable)
+        table.add_rows([["1", "0.5000"], ["2", "0.2500"]])
+        await pilot.pause()
+        layouts = []
+        screen_layout = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda *a, **k: (layouts.append(1), screen_layout(*a, **k))
+        table.add_rows([[str(n), "0.1000"] for n in range(3, 31)])
+        table.follow()
+        assert table.virtual_size.height == 31 and table.scroll_y == table.max_scroll_y > 0
+        assert drawn(table)[0] == " epoch  loss" and drawn(table)[-1].split() == ["30", "0.1000"]
+        await pilot.pause()
+        assert not layouts, "more rows of the same width need no layout pass of the screen"
