@@ -34,6 +34,20 @@ def model_metadata(data, spec_name: str, train_size: int, data_dir, augment: str
             **({"planar": _planar(data.plane.options)} if getattr(data, "plane", None) is not None else {})}
 
 
+def how_trained(values: dict | None) -> dict:
+    """What model_metadata records of how a network was trained (train_size, augment), read back from a run's
+    settings or a file's metadata and checked: a value no setting takes reads as the default, a choice as the
+    setting names it (fit knows only those)."""
+    from .settings import SETTINGS
+
+    values = values or {}
+    size, augment = values.get("train_size"), values.get("augment")
+    setting = SETTINGS["augment"]
+    return {"train_size": size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0,
+            "augment": setting.canonical(augment) if isinstance(augment, str) and not setting.problem(augment)
+            else "none"}
+
+
 def _planar(options) -> dict:
     from dataclasses import asdict
 

@@ -8,8 +8,8 @@ Two costs, each measured on the MLP preset with MNIST:
 * Python's cyclic garbage collector walks every tracked object in a full collection, with the GIL held.
   A Textual app's widgets, styles and caches are ~180,000 objects after one run: 50 ms a collection when
   idle, 100-150 ms while training, several times a minute; they were the slowest tab switches (p90 150 ms)
-  and stalled the training thread. So the heap is settled at quiet moments (the first screen drawn, data
-  loaded, a run ended): one full collection, then gc.freeze(), which leaves every object alive then out of
+  and stalled the training thread. So the heap is settled at quiet moments (the data loaded, a run
+  ended): one full collection, then gc.freeze(), which leaves every object alive then out of
   later collections (reference counting still frees them; only cyclic garbage among them waits for the
   next settling, which unfreezes and collects everything first). A run freezes what exists as it starts.
 """

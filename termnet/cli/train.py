@@ -26,7 +26,7 @@ from ..engine import (
 from ..engine.health import run_warning
 from ..metrics import evaluate
 from ..presets import fit_preset
-from ..provenance import model_metadata, remembered_data
+from ..provenance import how_trained, model_metadata, remembered_data
 from ..settings import APPLIED_ON_RESUME, SETTINGS, combination_problem, fit_extras
 from ..spec import PRESETS, load_spec
 from .common import UserError, figures_on_test_set, load_data
@@ -44,9 +44,10 @@ def train(args) -> int:
         refuse_changes_on_resume(args, network, metadata)
         spec_name = metadata.get("spec", "resumed")
         dataset, data_dir = remembered_data(metadata, args.data, args.data_dir)  # where the first run found it
-        train_size = metadata.get("train_size", 0)
+        remembered = how_trained(metadata)  # as the dashboard's load reads them
+        train_size = remembered["train_size"]
         validation_split = network.validation_split  # the file's (none held out in files from before it)
-        augment = args.augment or metadata.get("augment", "none")  # a resumed run augments as the first did
+        augment = args.augment or remembered["augment"]  # a resumed run augments as the first did
         plan_before = network.schedule, network.schedule_step, network.schedule_steps, network.learning_rate
         apply_on_resume(network, args)
     else:

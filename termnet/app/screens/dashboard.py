@@ -21,7 +21,8 @@ from textual.worker import WorkerState, get_current_worker
 from ...engine import EarlyStopping, TrainingDiverged
 from ...engine.health import chance_loss
 from ...metrics import Evaluation, evaluate
-from ...settings import SETTINGS, fit_extras
+from ...provenance import how_trained
+from ...settings import fit_extras
 from ...spec import Spec
 from ..hints import TAB_HINTS, first_steps
 from ..messages import (
@@ -381,15 +382,7 @@ class DashboardScreen(PlaygroundControls, Screen):
     #: `termnet train --save` saves it, read back by a load (L). Not the form's values, which may have changed.
     trained_with: dict = {"train_size": 0, "augment": "none"}
 
-    @staticmethod
-    def how_trained(values: dict | None) -> dict:
-        """The part of a run's settings (or a model file's metadata) that trained_with keeps, checked: a value
-        a file holds that no setting takes is read as the default."""
-        values = values or {}
-        size, augment = values.get("train_size"), values.get("augment")
-        return {"train_size": size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0,
-                "augment": SETTINGS["augment"].canonical(augment) if isinstance(augment, str)
-                and not SETTINGS["augment"].problem(augment) else "none"}
+    how_trained = staticmethod(how_trained)  # the run's values (or a file's metadata) as trained_with keeps them
 
     @work(thread=True, exclusive=True, group="training", description="training", exit_on_error=False)
     def run_training(self, network, train_size: int | None, validation_split: float) -> None:
