@@ -1,14 +1,18 @@
 """The Playground: the spirals preset's accuracy, and training speed with the live decision boundary.
 
-    python benchmarks/playground.py [--samples 2000] [--epochs 20] [--repeats 3] [--speed-only]
+    python benchmarks/playground.py [--samples 2000] [--epochs 400] [--repeats 5] [--speed-only]
 
 Accuracy: the playground preset as shipped (400 epochs) on the default spirals (600 points, half for
 testing) for three data seeds. Speed: the same network trained headless (Network.fit alone) and in the
 dashboard under Textual's pilot, where the training thread also computes the plane (the boundary and
 every hidden neuron) three times a second and the Train tab redraws it; the engine's per-epoch training
-time, median of alternating runs. Also the process's CPU seconds over the same epochs (training thread plus
-UI thread, as benchmarks/dashboard.py reads them): on a machine shared with other work, wall times swing with
-the load, CPU seconds much less. Also the cost of one picture of the plane.
+time. Each round runs headless, the dashboard and the dashboard without the plane one after another (in turn
+first); the ratios printed are the median of each round's own ratio (a slow spell of the machine slows a round
+as a whole), and the ratio of each one's fastest run (noise only ever adds time). Also the process's CPU
+seconds over the same epochs (training thread plus UI thread, as benchmarks/dashboard.py reads them), and
+the UI thread's own CPU seconds while the epochs ran, against their time: what the dashboard takes from
+training (the GIL), a figure the machine's other load barely moves. Also the cost of one picture of the plane.
+The default is the preset as shipped: 400 epochs, about four seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,9 +52,28 @@ def headless(data, epochs: int) -> tuple[float, float]:
     return sum(network.history["seconds"]), sum(clock.cpu)
 
 
-async def in_dashboard(data, epochs: int, plane: bool = True) -> tuple[float, float, int]:
-    """Wall and CPU seconds of the epochs' batches, and the pictures drawn. ``plane=False``: the same run
-    without the pictures of the plane (the dashboard's own cost)."""
+def ui_thread_cpu() -> float:
+    """CPU seconds of the thread running the app (the main thread: the pilot runs the app in its event loop)."""
+    return time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+
+
+class UIClockedBridge(ClockedBridge):
+    """The dashboard's bridge, also reading the UI thread's CPU clock as the run's first and last batch end."""
+
+    ui: list[float]
+
+    def on_train_begin(self, logs):
+        UIClockedBridge.ui = [ui_thread_cpu()]
+        super().on_train_begin(logs)
+
+    def on_train_end(self, logs):
+        UIClockedBridge.ui.append(ui_thread_cpu())
+        super().on_train_end(logs)
+
+
+async def in_dashboard(data, epochs: int, plane: bool = True) -> tuple[float, float, float, int]:
+    """Wall and CPU seconds of the epochs' batches, the UI thread's CPU seconds meanwhile, and the pictures
+    drawn. ``plane=False``: the same run without the pictures of the plane (the dashboard's own cost)."""
     app = make_app(dataset=data, preset="playground")
     ClockedBridge.clock = EpochClock()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -64,14 +88,16 @@ async def in_dashboard(data, epochs: int, plane: bool = True) -> tuple[float, fl
         await pilot.press("s")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        return sum(app.network.history["seconds"]), sum(ClockedBridge.clock.cpu), len(pictures)
+        ui = UIClockedBridge.ui[-1] - UIClockedBridge.ui[0]
+        return sum(app.network.history["seconds"]), sum(ClockedBridge.clock.cpu), ui, len(pictures)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=load_spec("playground").training["epochs"],
+                        help="epochs of each timed run (default: the preset's)")
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy runs (400 epochs each)")
     args = parser.parse_args(argv)
     scores = [] if args.speed_only else [accuracy(seed) for seed in (0, 1, 2)]
@@ -86,24 +112,32 @@ def main(argv=None):
     print(f"one picture of the plane, made in the training thread (the forward pass over 40x40 pixels and 48 "
           f"neurons of 8x8, their colours, the points and the half-block lines): "
           f"{(time.perf_counter() - started) / 20 * 1000:.2f} ms")
-    dashboard_module.MessageBridge = ClockedBridge  # the dashboard's bridge, also reading the CPU clock
-    times = {"headless": [], "dashboard": [], "no plane": []}
-    pictures = []
+    dashboard_module.MessageBridge = UIClockedBridge  # the dashboard's bridge, also reading the CPU clocks
+    kinds = ("headless", "dashboard", "no plane")
+    times = {kind: [] for kind in kinds}
+    pictures, ui_share = [], []
     asyncio.run(in_dashboard(data, 1))  # a first dashboard pays for imports and caches: not measured
     for repeat in range(args.repeats):
-        times["headless"].append(headless(data, args.epochs))
-        for plane in (True, False) if repeat % 2 else (False, True):  # each goes first half the time
-            *seconds, shown = asyncio.run(in_dashboard(data, args.epochs, plane))
-            times["dashboard" if plane else "no plane"].append(seconds)
-            if plane:
+        for kind in kinds[repeat % 3:] + kinds[:repeat % 3]:  # each goes first in turn
+            if kind == "headless":
+                times[kind].append(headless(data, args.epochs))
+                continue
+            wall, cpu, ui, shown = asyncio.run(in_dashboard(data, args.epochs, kind == "dashboard"))
+            times[kind].append((wall, cpu))
+            if kind == "dashboard":
                 pictures.append(shown)
-    print(f"{len(data.x_train):,} points, {args.epochs} epochs, median of {args.repeats} alternating runs, "
+                ui_share.append(ui / wall)
+    print(f"{len(data.x_train):,} points, {args.epochs} epochs, {args.repeats} rounds, "
           f"{statistics.median(pictures)} pictures drawn per run:")
     for clock, which in (("wall", 0), ("cpu", 1)):
-        h, d, n = (statistics.median(run[which] for run in times[key]) for key in ("headless", "dashboard",
-                                                                                     "no plane"))
-        print(f"  {clock:>4}: headless {h:.2f}s; dashboard {d:.2f}s ({h / d:.0%} of headless); dashboard "
-              f"without the plane {n:.2f}s ({h / n:.0%}): the pictures keep {n / d:.0%} of the dashboard's speed")
+        h, d, n = ([run[which] for run in times[kind]] for kind in kinds)
+        paired = statistics.median(a / b for a, b in zip(h, d))
+        paired_bare = statistics.median(a / b for a, b in zip(h, n))
+        print(f"  {clock:>4}: headless {statistics.median(h):.2f}s, dashboard {statistics.median(d):.2f}s: "
+              f"{paired:.0%} of headless (median of the rounds' ratios), {min(h) / min(d):.0%} (fastest runs); "
+              f"without the plane {paired_bare:.0%}, {min(h) / min(n):.0%}")
+    print(f"  the UI thread's CPU while the epochs ran: {statistics.median(ui_share):.1%} of their time (median; "
+          f"{min(ui_share):.1%}-{max(ui_share):.1%})")
 
 
 if __name__ == "__main__":

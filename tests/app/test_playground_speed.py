@@ -61,6 +61,20 @@ def test_each_epoch_is_posted_at_its_end_when_epochs_are_slow(spirals, monkeypat
         == [[0], [1], [2], [3]]
 
 
+def test_with_a_plane_ended_epochs_come_with_a_picture_never_in_a_frame_of_their_own(spirals, monkeypatch):
+    """Each message the UI handles alone draws a frame, time the GIL takes from training: the Playground's
+    epochs wait for the next picture (a few a second) and go in its frame, just before its progress."""
+    monkeypatch.setattr(training_module, "EPOCH_INTERVAL", 0.0)  # every epoch due at once
+    monkeypatch.setattr(training_module, "PLANE_INTERVAL", 0.002)
+    monkeypatch.setattr(training_module, "HEALTH_INTERVAL", 1e9)
+    network, posted = fit_posting(spirals, 12, probe=lambda network: PlaneUpdate(None))
+    kinds = [type(message).__name__ for message in posted]
+    ended = [i for i, kind in enumerate(kinds) if kind == "EpochEnded"]
+    assert len(ended) >= 2, kinds
+    assert all(kinds[i + 1] == "BatchProgress" for i in ended[:-1]), kinds  # the last: the run's end
+    assert [epoch for epoch, _, _ in epochs_posted(posted)] == list(range(12))
+
+
 def test_a_pause_posts_the_epochs_ended_so_far(spirals, rarely):
     control = TrainingControl()
     shown = []

@@ -121,22 +121,26 @@ class NeuronPictures(Widget, can_focus=True):
         # to another width redraws
         self.drawn_width = self.size.width or self.drawn_width or 80
         before = len(self.strips)
-        lines = self._lines() if self.neurons else [text_strip((self.NO_NEURONS, DIM))]
         if self._base is None:
             self._base = self.rich_style  # walks the ancestors' styles: once, not per line drawn
-        # the widget's own style under the words' (as a Static's content gets it): once here, not per line drawn
-        self.strips = [line.apply_style(self._base) for line in lines]
+        # the widget's own style goes under the words' (as a Static's content gets it), once here, not per line
+        # drawn; not under the pictures: each of their cells sets both its colours (styling ~50 pictures' cells
+        # measured ~10 ms of the UI thread per redraw while training runs)
+        base = self._base
+        self.strips = self._lines(base) if self.neurons else [text_strip((self.NO_NEURONS, DIM)).apply_style(base)]
         # the same number of lines needs no layout pass, which measured most of the UI thread's time
         self.refresh(layout=len(self.strips) != before)
 
-    def _lines(self) -> list[Strip]:
+    def _lines(self, base: Style) -> list[Strip]:
+        """The lines drawn: the words on the widget's own style ``base``, the pictures as made."""
         width = self.drawn_width
         lines = []
         for number, (index, maps) in enumerate(self.neurons):
             side = maps.shape[-1]
             per_row = max(1, (width + 1) // (side + 1))  # as many pictures a line as fit
-            lines += wrapped([(f"hidden layer {number + 1}", BOLD), (f"(layer {index},", BOLD),
-                              (f"{len(maps)} neurons)", BOLD)], width)
+            lines += [line.apply_style(base) for line in wrapped(
+                [(f"hidden layer {number + 1}", BOLD), (f"(layer {index},", BOLD), (f"{len(maps)} neurons)", BOLD)],
+                width)]
             pictures = self.pictures[number]  # each unit's lines of segments, made with the snapshot
             for start in range(0, len(maps), per_row):
                 units = range(start, min(start + per_row, len(maps)))
@@ -148,14 +152,15 @@ class NeuronPictures(Widget, can_focus=True):
                     chosen = (number, unit) == self.chosen
                     caption = f"{'▶' if chosen else ' '}{unit}"
                     captions += [(caption, CHOSEN if chosen else DIM), (" " * (side + 1 - len(caption)), None)]
-                lines.append(text_strip(*captions))
+                lines.append(text_strip(*captions).apply_style(base))
         incoming = self.incoming()
         if incoming:
             names, weights, bias = incoming
             # fixed widths: the lines keep their number as the weights change (no layout pass)
             words = [f"{n} {w:+6.2f}" for n, w in zip(names, weights)] + [f"bias {bias:+6.2f}"]
             heading = f"neuron {self.chosen[1]} of hidden layer {self.chosen[0] + 1}:"
-            lines += wrapped([*((word, BOLD) for word in heading.split()), *((word, None) for word in words)], width)
+            lines += [line.apply_style(base) for line in wrapped(
+                [*((word, BOLD) for word in heading.split()), *((word, None) for word in words)], width)]
         return lines
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
