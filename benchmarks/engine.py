@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import load_mnist_or_synthetic, seconds  # noqa: E402
-from termnet.engine import FC, Activation, Convolution, Flatten, Network, Pooling  # noqa: E402
+from termnet.engine import FC, Activation, Convolution, Flatten, Network, Pooling, conv_pool  # noqa: E402
 
 BATCH = 64
 LEARNING_RATE = 0.01
@@ -67,16 +67,19 @@ def torch_model(kind: str, widths: tuple[int, int] = WIDTHS):
 def matrix_products(net: Network, batch: int = BATCH, input_shape=(1, 28, 28)) -> list[tuple]:
     """Every matrix product of one training step of ``net`` on ``batch`` samples: (m, k, n) and whether
     the left and the right operand are transposed views, as termnet computes them: forward, the weight
-    gradient and (after the first layer) the input gradient of each FC and Convolution."""
+    gradient and (after the first layer) the input gradient of each FC and Convolution (a convolution fused
+    with its 2x2 pooling computes only the positions the pooling keeps: conv_pool.py)."""
     net.build(net.input_shape or input_shape)
     products = []
-    for row, layer in zip(net.shapes(), net.layers):
+    for index, (row, layer) in enumerate(zip(net.shapes(), net.layers)):
         if isinstance(layer, FC):  # x W; x^T dY; dY W^T
             i, o = layer.input_size, layer.output_size
             products += [(batch, i, o, False, False), (i, batch, o, True, False)]
             products += [(batch, o, i, False, True)] if layer.needs_input_grad else []
         elif isinstance(layer, Convolution):  # [K b] cols; dY cols^T; K^T dY
             depth, out_h, out_w = row.output_shape
+            if conv_pool.fuses(*net.layers[index:index + 3]):  # only the positions the pooling keeps
+                out_h, out_w = out_h // 2 * 2, out_w // 2 * 2
             taps, columns = layer.kernels[0].size, out_h * out_w * batch
             products += [(depth, taps + 1, columns, False, False), (depth, columns, taps + 1, False, True)]
             products += [(taps, depth, columns, True, False)] if layer.needs_input_grad else []

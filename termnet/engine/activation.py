@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .fields import Field
@@ -25,7 +27,8 @@ class Activation(Layer):
     )
 
     _output: np.ndarray | None = None
-    _deferred: np.ndarray | None = None  # a relu's input, when its output is computed only if read
+    # a relu's input (or a function giving it), when its output is computed only if read
+    _deferred: np.ndarray | Callable[[], np.ndarray] | None = None
 
     def __init__(self, name: str, alpha: float = 0.01):
         if name not in ACTIVATIONS:
@@ -37,18 +40,20 @@ class Activation(Layer):
     def output(self) -> np.ndarray | None:
         """The output of the latest forward pass (None before one)."""
         if self._output is None and self._deferred is not None:
-            self._output = np.maximum(self._deferred, 0)
+            deferred = self._deferred
+            self._output = np.maximum(deferred() if callable(deferred) else deferred, 0)
         return self._output
 
     @output.setter
     def output(self, value: np.ndarray | None) -> None:
         self._output, self._deferred = value, None
 
-    def defer_output(self, x: np.ndarray) -> None:
-        """Keep ``x``, this relu's input, in place of its output, which ``output`` computes when first read.
+    def defer_output(self, x: np.ndarray | Callable[[], np.ndarray]) -> None:
+        """Keep ``x``, this relu's input, in place of its output, which ``output`` computes when first read;
+        ``x`` may be a function that gives the input (a fused convolution's, computed only then).
 
-        A relu followed by max pooling runs after the pooling inside a network (fusion.py); only a
-        health report reads the full output, so it is computed then, and is what forward would give.
+        A relu followed by max pooling runs after the pooling inside a network (fusion.py, conv_pool.py);
+        only a health report reads the full output, so it is computed then, and is what forward would give.
         """
         self._output, self._deferred = None, x
 

@@ -155,6 +155,14 @@ class Convolution(Layer):
     # col2im copy long runs instead of rows of a dozen, and the activations and pooling after it
     # work on runs of N. Layers after it see ordinary (N, C, H, W) arrays.
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        return self._correlate(x, self.kernels, self.bias, training)
+
+    def correlate(self, x: np.ndarray, kernels: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """What ``forward(x, training=False)`` gives with these weights, keeping nothing (a fused step's relu
+        computes its full output this way when read: conv_pool.py)."""
+        return self._correlate(x, kernels, bias, False)
+
+    def _correlate(self, x: np.ndarray, kernels: np.ndarray, bias: np.ndarray, training: bool) -> np.ndarray:
         n, channels, height, width = x.shape
         k, s = self.kernel_size, self.stride
         (top, bottom), (left, right) = self._pads(height), self._pads(width)
@@ -174,7 +182,7 @@ class Convolution(Layer):
         cols = self.scratch_shape("cols", (taps + 1, out_h * out_w * n), x.dtype, reuse=training)
         cols[:taps].reshape(windows.shape)[...] = windows
         cols[taps] = 1
-        weights = np.concatenate([self.kernels.reshape(self.depth, -1), self.bias[:, None]], axis=1)
+        weights = np.concatenate([kernels.reshape(self.depth, -1), bias[:, None]], axis=1)
         out = self.scratch_shape("out", (self.depth, cols.shape[1]), np.result_type(weights, cols), reuse=training)
         np.matmul(weights, cols, out=out)
         if training:

@@ -7,12 +7,15 @@ window's maximum, where it equals the unfused mask at the position the pooling s
 and a window whose values are all <= 0 gets no error either way. Each layer called alone keeps its
 own behaviour; only a network's forward and backward (and their data-parallel shards) fuse, and the
 relu layer still reports its full output (``Activation.output``, computed when first read).
+
+A convolution before the pair, with 2x2 pooling of stride 2, joins them in one step (conv_pool.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import conv_pool
 from .activation import Activation
 from .layer import Layer
 from .pooling import Pooling
@@ -29,7 +32,10 @@ def forward(layers: list[Layer], x: np.ndarray, training: bool) -> np.ndarray:
     index = 0
     while index < len(layers):
         layer = layers[index]
-        if index + 1 < len(layers) and fuses(layer, layers[index + 1]):
+        if index + 2 < len(layers) and conv_pool.fuses(*layers[index:index + 3]):
+            x = conv_pool.forward(*layers[index:index + 3], x, training)
+            index += 3
+        elif index + 1 < len(layers) and fuses(layer, layers[index + 1]):
             x = relu_max_pool_forward(layer, layers[index + 1], x, training)
             index += 2
         else:
@@ -42,7 +48,10 @@ def backward(layers: list[Layer], error: np.ndarray, start: int, end: int) -> np
     """``error`` back through ``layers[start:end]`` after ``forward``, filling their gradients."""
     index = end - 1
     while index >= start:
-        if index - 1 >= start and fuses(layers[index - 1], layers[index]):
+        if index - 2 >= start and conv_pool.fuses(*layers[index - 2:index + 1]):
+            error = conv_pool.backward(*layers[index - 2:index + 1], error)
+            index -= 3
+        elif index - 1 >= start and fuses(layers[index - 1], layers[index]):
             error = relu_max_pool_backward(layers[index - 1], layers[index], error)
             index -= 2
         else:

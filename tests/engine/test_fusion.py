@@ -6,11 +6,12 @@ must never be shared between networks, threads or copies, nor outlive the fit.
 """
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
 
-from termnet.engine import FC, Activation, Convolution, Flatten, LambdaCallback, Network, Pooling, fusion
+from termnet.engine import FC, Activation, Convolution, Flatten, LambdaCallback, Network, Pooling, conv_pool, fusion
 from termnet.engine import layer as layer_module
 from termnet.engine.gradcheck import network_gradient_errors
 from termnet.engine.health import training_health
@@ -80,6 +81,72 @@ def test_only_relu_then_max_pooling_fuses():
     assert not fusion.fuses(Activation("tanh"), Pooling(2))
     assert not fusion.fuses(Activation("relu"), Pooling(2, mode="average"))
     assert not fusion.fuses(Pooling(2), Activation("relu"))
+
+
+def conv_relu_pool(size, stride=1, padding="valid", seed=1):
+    """A convolution of small integer kernels (its outputs tie often), a relu and 2x2 max pooling."""
+    conv = Convolution((2, size, size), 2, 3, stride=stride, padding=padding)
+    conv.build((2, size, size), np.random.default_rng(0), "xavier", np.float64)
+    conv.set_weights([np.random.default_rng(seed).integers(-1, 2, conv.kernels.shape).astype(float), np.zeros(3)])
+    conv.needs_input_grad = True  # as for a convolution after another layer
+    return conv, Activation("relu"), Pooling(2)
+
+
+@pytest.mark.parametrize("size, stride, padding", [(9, 1, "valid"), (8, 1, "valid"), (11, 2, "valid"),
+                                                   (7, 1, "same"), (6, 1, 2)])
+def test_a_convolution_then_the_pair_runs_as_one_step_giving_what_the_three_layers_give(size, stride, padding):
+    """Outputs computed in four groups of positions (conv_pool.py): the same pooled values, the same error at
+    the input (every tie broken as Pooling breaks it), the same gradients, the same full relu output."""
+    rng = np.random.default_rng(size)
+    x = rng.integers(-2, 3, size=(5, 2, size, size)).astype(np.float64)  # ties, zeros, windows all <= 0
+    layers = conv_relu_pool(size, stride, padding)
+    want = x
+    for layer in layers:
+        want = layer.forward(want, True)
+    error = rng.normal(size=want.shape)
+    want_error = error
+    for layer in reversed(layers):
+        want_error = layer.backward(want_error)
+    fused = conv_relu_pool(size, stride, padding)
+    assert conv_pool.fuses(*fused)
+    np.testing.assert_array_equal(conv_pool.forward(*fused, x, True), want)
+    np.testing.assert_allclose(conv_pool.backward(*fused, error), want_error, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(fused[0].grads(), layers[0].grads(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(fused[1].output, layers[1].output)
+    fused[0].needs_input_grad = False  # a first layer: no input error, the same gradients
+    conv_pool.forward(*fused, x, True)
+    assert conv_pool.backward(*fused, error) is None
+    np.testing.assert_allclose(fused[0].grads()[0], layers[0].grads()[0], rtol=1e-12, atol=1e-12)
+
+
+def test_a_fused_relu_reports_its_batch_s_output_after_the_step_changed_the_weights_in_place():
+    conv, relu, pool = conv_relu_pool(9)
+    x = np.random.default_rng(2).normal(size=(4, 2, 9, 9))
+    want = np.maximum(conv.forward(x, training=False), 0)
+    conv_pool.forward(conv, relu, pool, x, True)
+    conv.kernels += 1.0  # as the optimizer does after backward, before a health report reads the output
+    conv.bias -= 1.0
+    np.testing.assert_array_equal(relu.output, want)
+
+
+def test_only_a_convolution_relu_and_2x2_max_pooling_of_stride_2_fuse_as_three():
+    conv, relu, pool = conv_relu_pool(9)
+    assert conv_pool.fuses(conv, relu, pool)
+    assert not conv_pool.fuses(conv, relu, Pooling(2, 1))
+    assert not conv_pool.fuses(conv, relu, Pooling(3))
+    assert not conv_pool.fuses(conv, relu, Pooling(2, mode="average"))
+    assert not conv_pool.fuses(conv, Activation("tanh"), pool)
+    assert not conv_pool.fuses(FC(4, 4), relu, pool)
+
+
+def test_a_trained_cnn_still_pickles_and_copies_with_its_fused_relu_output_pending():
+    network = cnn(dtype="float32")
+    x, y = batch(32)
+    network.fit(x, y, epochs=1)
+    twin = pickle.loads(pickle.dumps(network))
+    np.testing.assert_array_equal(twin.layers[1].output, network.layers[1].output)
+    copy.deepcopy(network)
 
 
 def test_finite_differences_agree_with_the_fused_backward():
