@@ -54,6 +54,8 @@ class Activation(Layer):
 
         A relu followed by max pooling runs after the pooling inside a network (fusion.py, conv_pool.py);
         only a health report reads the full output, so it is computed then, and is what forward would give.
+        Read it before the next training step: ``x`` (or what the function reads) may be a step buffer that
+        the next forward overwrites (a health report reads it in the same batch's ``on_batch_end``).
         """
         self._output, self._deferred = None, x
 

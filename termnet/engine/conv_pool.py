@@ -7,8 +7,9 @@ im2col matrix holds the four groups side by side, and one matrix product gives a
 * the pooling is three element-wise maxima of whole, contiguous groups (not strided halves of a map);
 * an odd-sized output's last row and column, which 2x2 pooling drops, are never computed (the second
   convolution of the reference CNN, 11x11 -> 5x5: 17% fewer multiply-adds, forward and back);
-* backward, each group's error is the pooled error where that place held the block's maximum (ties
-  as Pooling breaks them: top before bottom, left before right), and the kernel gradient is one matrix
+* backward, each group's error is the pooled error where that place held the block's maximum (ties as
+  Pooling's 2x2 path breaks them: the left column's maximum before the right's, then within the column the
+  top before the bottom), and the kernel gradient is one matrix
   product of the four groups' errors with the same im2col matrix. Only an input error that is needed (not
   the first layer's) is laid out as a whole map again, for the usual col2im.
 
@@ -38,9 +39,10 @@ def _ones(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8)
 
 
-def fuses(conv, relu, pool) -> bool:
+def fuses(conv, relu=None, pool=None) -> bool:
     """Whether ``conv``, ``relu``, ``pool`` run as one step: a convolution, a relu, then 2x2 max pooling of
-    stride 2 (the common case; other poolings run as relu + pooling, fusion.py)."""
+    stride 2 (the common case; other poolings run as relu + pooling, fusion.py). Fewer layers (a slice at the
+    end of a network) never fuse."""
     return (isinstance(conv, Convolution) and isinstance(relu, Activation) and relu.name == "relu"
             and isinstance(pool, Pooling) and pool.mode == "max" and pool.pool_size == pool.stride == 2)
 

@@ -1,6 +1,7 @@
 """Data-parallel steps give the same gradients and training as one thread."""
 
 import numpy as np
+import pytest
 
 from termnet.engine import FC, Activation, Convolution, Flatten, Network, Pooling
 from termnet.engine.parallel import ShardedSteps
@@ -57,3 +58,18 @@ def test_batches_are_split_only_for_convolutions_that_do_not_run_fused_with_thei
     assert with_activation("relu")._workers(64) == 1
     assert with_activation("tanh")._workers(64) == 2  # 64 samples: two shards of at least 32
     assert with_activation("relu", threads=3)._workers(64) == 3  # asked for: split all the same
+
+
+@pytest.mark.parametrize("layers", [
+    [Convolution((1, 6, 6), 3, 2), Flatten()],
+    [Convolution((1, 8, 8), 3, 2), Activation("relu"), Pooling(2), Convolution(None, 3, 4), Flatten()],
+])
+def test_a_convolution_among_the_last_two_layers_trains_with_the_default_threads(layers):
+    """Nothing after it to run fused with: it is an ordinary layer (the thread policy once crashed on it)."""
+    network = Network(0.05, batch_size=8, epochs=1)
+    for layer in layers:
+        network.add(layer)
+    network.use("mse").build(layers[0].input_shape)
+    x = np.random.default_rng(0).random((8, *layers[0].input_shape))
+    network.fit(x, np.zeros((8, network.output_shape[-1])))
+    assert len(network.history["loss"]) == 1
