@@ -49,12 +49,9 @@ def fuses(conv, relu=None, pool=None) -> bool:
 
 def forward(conv: Convolution, relu: Activation, pool: Pooling, x: np.ndarray, training: bool) -> np.ndarray:
     """relu(maxpool(conv(x))), as the three layers give it; in training, what backward needs is kept."""
-    n, channels, height, width = x.shape
+    n, channels = x.shape[:2]
     k, s = conv.kernel_size, conv.stride
-    (top, bottom), (left, right) = conv._pads(height), conv._pads(width)
-    padded = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N), as Convolution lays it out
-    if top or bottom or left or right:
-        padded = np.pad(padded, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    padded, crop = conv.padded(x)  # (C, H, W, N), as Convolution lays it out
     rows = ((padded.shape[1] - k) // s + 1) // 2  # the pooled output's side
     columns = ((padded.shape[2] - k) // s + 1) // 2
     taps, span = channels * k * k, rows * columns * n
@@ -66,7 +63,7 @@ def forward(conv: Convolution, relu: Activation, pool: Pooling, x: np.ndarray, t
                              (sc, sh, sw, 2 * s * sh, 2 * s * sw, sn), writeable=False)
         cols[:taps, group * span:(group + 1) * span].reshape(windows.shape)[...] = windows
     cols[taps] = 1  # the bias rides along in the product
-    weights = np.concatenate([conv.kernels.reshape(conv.depth, -1), conv.bias[:, None]], axis=1)
+    weights = conv.with_bias(conv.kernels, conv.bias)
     outs = conv.scratch_shape("pooled_outs", (conv.depth, 4 * span), np.result_type(weights, cols), reuse=training)
     np.matmul(weights, cols, out=outs)
     groups = outs.reshape(conv.depth, 4, span)
@@ -78,8 +75,7 @@ def forward(conv: Convolution, relu: Activation, pool: Pooling, x: np.ndarray, t
     pooled = np.maximum(left_max, right_max, out=conv.scratch_shape("pooled_max", shape, outs.dtype, reuse=training))
     out = np.maximum(pooled, 0, out=relu.scratch_shape("output", shape, outs.dtype, reuse=training))
     if training:
-        conv.pooled = (padded.shape, (top, left, height, width), (rows, columns), cols, groups, left_max, right_max,
-                       pooled)
+        conv.pooled = (padded.shape, crop, (rows, columns), cols, groups, left_max, right_max, pooled)
         kernels, bias = conv.kernels.copy(), conv.bias.copy()  # the optimizer changes them in place after backward
         relu.defer_output(partial(conv.correlate, x, kernels, bias))  # a partial pickles; a lambda would not
     return out.reshape(conv.depth, rows, columns, n).transpose(3, 0, 1, 2)
@@ -87,10 +83,9 @@ def forward(conv: Convolution, relu: Activation, pool: Pooling, x: np.ndarray, t
 
 def backward(conv: Convolution, relu: Activation, pool: Pooling, error: np.ndarray) -> np.ndarray | None:
     """The error at the convolution's input (None for a first layer), filling its gradients."""
-    padded_shape, (top, left, height, width), (rows, columns), cols, groups, left_max, right_max, pooled = conv.pooled
-    channels, n = padded_shape[0], padded_shape[3]
+    padded_shape, crop, (rows, columns), cols, groups, left_max, right_max, pooled = conv.pooled
+    n = padded_shape[3]
     depth, span = conv.depth, rows * columns * n
-    k, s = conv.kernel_size, conv.stride
     error = np.ascontiguousarray(error.transpose(1, 2, 3, 0)).reshape(depth, span)  # free in this layout
     error = error * _ones(pooled > 0)  # relu'(the block's maximum)
     errors = conv.scratch_shape("pooled_errors", (depth, 4, span), error.dtype)
@@ -110,11 +105,4 @@ def backward(conv: Convolution, relu: Activation, pool: Pooling, error: np.ndarr
     full = np.empty((depth, 2 * rows, 2 * columns, n), dtype=error.dtype)
     for group, (a, b) in enumerate(PLACES):
         full[:, a::2, b::2] = errors[:, group].reshape(depth, rows, columns, n)
-    col_errors = (conv.kernels.reshape(depth, -1).T @ full.reshape(depth, -1)).reshape(
-        channels, k, k, 2 * rows, 2 * columns, n)
-    padded = np.zeros(padded_shape, dtype=error.dtype)
-    extent_h, extent_w = s * (2 * rows - 1) + 1, s * (2 * columns - 1) + 1
-    for i in range(k):
-        for j in range(k):
-            padded[:, i:i + extent_h:s, j:j + extent_w:s] += col_errors[:, i, j]
-    return padded[:, top:top + height, left:left + width].transpose(3, 0, 1, 2)
+    return conv.input_error(full.reshape(depth, -1), padded_shape, crop, 2 * rows, 2 * columns)

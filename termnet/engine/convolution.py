@@ -162,13 +162,37 @@ class Convolution(Layer):
         computes its full output this way when read: conv_pool.py)."""
         return self._correlate(x, kernels, bias, False)
 
-    def _correlate(self, x: np.ndarray, kernels: np.ndarray, bias: np.ndarray, training: bool) -> np.ndarray:
-        n, channels, height, width = x.shape
-        k, s = self.kernel_size, self.stride
+    def padded(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+        """``x`` (N, C, H, W) laid out as (C, H, W, N) with this layer's zeros around it, and where the
+        input sits in it: (top, left, height, width), which ``input_error`` crops back to."""
+        height, width = x.shape[2:]
         (top, bottom), (left, right) = self._pads(height), self._pads(width)
         x = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N); free when already so
         if top or bottom or left or right:
             x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+        return x, (top, left, height, width)
+
+    def with_bias(self, kernels: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """[K b]: the kernels as rows with the bias as a last column, for im2col's row of ones."""
+        return np.concatenate([kernels.reshape(self.depth, -1), bias[:, None]], axis=1)
+
+    def input_error(self, errors: np.ndarray, padded_shape: tuple, crop: tuple, out_h: int, out_w: int) -> np.ndarray:
+        """The error at the input for ``errors`` (depth, out_h*out_w*N) at the output positions: dcols = K^T .
+        errors, then col2im adds each kernel offset's share back onto the padded image, cropped to ``crop``."""
+        channels, n = padded_shape[0], padded_shape[3]
+        k, s = self.kernel_size, self.stride
+        top, left, height, width = crop
+        col_errors = (self.kernels.reshape(self.depth, -1).T @ errors).reshape(channels, k, k, out_h, out_w, n)
+        padded = np.zeros(padded_shape, dtype=errors.dtype)
+        for i in range(k):
+            for j in range(k):
+                padded[:, i:i + s * (out_h - 1) + 1:s, j:j + s * (out_w - 1) + 1:s] += col_errors[:, i, j]
+        return padded[:, top:top + height, left:left + width].transpose(3, 0, 1, 2)
+
+    def _correlate(self, x: np.ndarray, kernels: np.ndarray, bias: np.ndarray, training: bool) -> np.ndarray:
+        n, channels = x.shape[:2]
+        k, s = self.kernel_size, self.stride
+        x, crop = self.padded(x)
         out_h = (x.shape[1] - k) // s + 1
         out_w = (x.shape[2] - k) // s + 1
         # im2col: a strided view of every window, (C, k, k, H_out, W_out, N), copied once into a
@@ -182,18 +206,16 @@ class Convolution(Layer):
         cols = self.scratch_shape("cols", (taps + 1, out_h * out_w * n), x.dtype, reuse=training)
         cols[:taps].reshape(windows.shape)[...] = windows
         cols[taps] = 1
-        weights = np.concatenate([kernels.reshape(self.depth, -1), bias[:, None]], axis=1)
+        weights = self.with_bias(kernels, bias)
         out = self.scratch_shape("out", (self.depth, cols.shape[1]), np.result_type(weights, cols), reuse=training)
         np.matmul(weights, cols, out=out)
         if training:
             self.cols = cols
-            self.geometry = (x.shape, (top, left, height, width), (out_h, out_w))
+            self.geometry = (x.shape, crop, (out_h, out_w))
         return out.reshape(self.depth, out_h, out_w, n).transpose(3, 0, 1, 2)
 
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
-        padded_shape, (top, left, height, width), (out_h, out_w) = self.geometry
-        channels, n = padded_shape[0], padded_shape[3]
-        k, s = self.kernel_size, self.stride
+        padded_shape, crop, (out_h, out_w) = self.geometry
         # (depth, H_out*W_out*N); free when the error kept this layer's layout, as it does
         # through the activations and pooling
         errors = np.ascontiguousarray(output_error.transpose(1, 2, 3, 0)).reshape(self.depth, -1)
@@ -203,14 +225,7 @@ class Convolution(Layer):
         self.grad_bias[...] = grad[:, -1]
         input_error = None
         if self.needs_input_grad:
-            # dcols = K^T . errors; col2im adds each kernel offset's share back onto the image
-            kernels = self.kernels.reshape(self.depth, -1)
-            col_errors = (kernels.T @ errors).reshape(channels, k, k, out_h, out_w, n)
-            padded = np.zeros(padded_shape, dtype=output_error.dtype)
-            for i in range(k):
-                for j in range(k):
-                    padded[:, i:i + s * (out_h - 1) + 1:s, j:j + s * (out_w - 1) + 1:s] += col_errors[:, i, j]
-            input_error = padded[:, top:top + height, left:left + width].transpose(3, 0, 1, 2)
+            input_error = self.input_error(errors, padded_shape, crop, out_h, out_w)
         if learning_rate is not None:
             self.apply_gradients(learning_rate)
         return input_error
