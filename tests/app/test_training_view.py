@@ -143,3 +143,25 @@ async def test_the_digits_tab_shows_each_digits_true_label_prediction_and_probab
         await pilot.press("m")
         mistakes = np.flatnonzero(probabilities.argmax(axis=1) != digits.y_test)
         np.testing.assert_array_equal(grid.shown, mistakes)
+
+
+async def test_the_learning_rate_hint_under_the_health_table_follows_the_epochs_that_arrive_after_it(digits):
+    """The hint is read from the epochs; the health table it stands under comes at other moments (the run's last
+    report before its last epoch): an epoch that changes the hint must change what is shown, never leave a
+    stale 'rising' after the loss fell again."""
+    from termnet.app.panes.train import TrainView
+    from termnet.engine.health import LayerHealth
+
+    app = make_app(dataset=digits, preset="mlp")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.dashboard.query_one(TrainView)
+        view.reset(3, "note", chance=2.3, learning_rate=0.01)
+        view.add_epochs([(0, {"loss": 1.0}, None), (1, {"loss": 1.5}, None)])  # rising
+        view.show_health([LayerHealth(1, "FC(64 -> 10)", 0.01, None)])
+        await pilot.pause()
+        assert "rising" in rendered_text(view.query_one("#health").content)
+        view.add_epochs([(2, {"loss": 0.5}, None)])  # falling again, after the last health report
+        await pilot.pause()
+        shown = rendered_text(view.query_one("#health").content)
+        assert "rising" not in shown and "FC(64 -> 10)" in shown

@@ -52,6 +52,7 @@ class TrainView(Vertical):
         self.query_one(LossPlot).reset()
         self.query_one(EpochTable).clear()
         self.query_one("#health", Static).update("")  # the last run's layers: the first report comes in a second
+        self.health_rows = []
         self.carry_on(validation_note, chance, learning_rate, f"Starting: {epochs} epoch(s)…")
 
     def carry_on(self, validation_note: str, chance: float | None, learning_rate: float | None, text: str) -> None:
@@ -99,7 +100,11 @@ class TrainView(Vertical):
             figures = [f"{logs[key]:.4f}" if key in logs else "-" for key in EPOCH_KEYS]
             rows.append([str(epoch + 1), *figures, f"{logs['seconds']:.1f}" if "seconds" in logs else "-"])
         table.add_rows(rows)
-        self.hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
+        hint = learning_rate_hint(plot.epoch_loss, self.chance, self.learning_rate)
+        if hint != self.hint:
+            self.hint = hint
+            if self.health_rows:  # the hint stands under the health table, which may not come again (a run's end)
+                self.show_health(self.health_rows)
         table.follow()  # the newest epoch in view
 
     def mark_early_stop(self, best_epoch: int | None, stopped_epoch: int | None) -> None:
@@ -114,7 +119,10 @@ class TrainView(Vertical):
                                                                            else "")
             table.update_cell(row, 0, label)
 
+    health_rows: list = []  # the latest health report's, which the hint is shown under
+
     def show_health(self, rows: list) -> None:
+        self.health_rows = rows
         table = Table(title="Training health (latest batch)", expand=True, box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("layer", no_wrap=True, overflow="ellipsis")  # one row per layer, however narrow
         for column in ("gradient rms", "dead relu"):
