@@ -100,6 +100,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy runs (400 epochs each)")
     args = parser.parse_args(argv)
+    for name in ("samples", "epochs", "repeats"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be 1 or more. Received: {getattr(args, name)}")
     scores = [] if args.speed_only else [accuracy(seed) for seed in (0, 1, 2)]
     if scores:
             print(f"spirals, playground preset as shipped: test accuracy {', '.join(f'{s:.1%}' for s in scores)} "
