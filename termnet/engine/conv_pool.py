@@ -96,9 +96,7 @@ def backward(conv: Convolution, relu: Activation, pool: Pooling, error: np.ndarr
     np.multiply(on_right, _ones(groups[:, 2] >= groups[:, 3]), out=errors[:, 2])
     np.subtract(on_right, errors[:, 2], out=errors[:, 3])
     flat = errors.reshape(depth, 4 * span)
-    grad = flat @ cols.T  # [dK db] = errors . [cols; 1]^T, over all four groups at once
-    conv.grad_kernels.reshape(depth, -1)[...] = grad[:, :-1]
-    conv.grad_bias[...] = grad[:, -1]
+    conv.kernel_gradient(flat, cols)  # over all four groups at once
     if not conv.needs_input_grad:
         return None
     # the error of every computed output position, as a map again (2*rows x 2*columns), then col2im as usual

@@ -176,6 +176,16 @@ class Convolution(Layer):
         """[K b]: the kernels as rows with the bias as a last column, for im2col's row of ones."""
         return np.concatenate([kernels.reshape(self.depth, -1), bias[:, None]], axis=1)
 
+    def kernel_gradient(self, errors: np.ndarray, cols: np.ndarray) -> None:
+        """[dK db] from ``errors`` (depth, positions) and the im2col matrix ``cols`` ([cols; 1], positions
+        along its rows): out = [K b] . [cols; 1], so [dK db] = errors . [cols; 1]^T (db sums the errors)."""
+        # computed transposed, [cols; 1] . errors^T: the same sums, and OpenBLAS runs this long, thin product
+        # 1.3-1.5x faster that way round (both operands read along their rows; measured, the reference CNN's
+        # second convolution, 1 and 2 threads)
+        grad = (cols @ errors.T).T
+        self.grad_kernels.reshape(self.depth, -1)[...] = grad[:, :-1]
+        self.grad_bias[...] = grad[:, -1]
+
     def input_error(self, errors: np.ndarray, padded_shape: tuple, crop: tuple, out_h: int, out_w: int) -> np.ndarray:
         """The error at the input for ``errors`` (depth, out_h*out_w*N) at the output positions: dcols = K^T .
         errors, then col2im adds each kernel offset's share back onto the padded image, cropped to ``crop``."""
@@ -219,10 +229,7 @@ class Convolution(Layer):
         # (depth, H_out*W_out*N); free when the error kept this layer's layout, as it does
         # through the activations and pooling
         errors = np.ascontiguousarray(output_error.transpose(1, 2, 3, 0)).reshape(self.depth, -1)
-        # out = [K b] . [cols; 1], so [dK db] = errors . [cols; 1]^T: db sums errors over positions
-        grad = errors @ self.cols.T
-        self.grad_kernels.reshape(self.depth, -1)[...] = grad[:, :-1]
-        self.grad_bias[...] = grad[:, -1]
+        self.kernel_gradient(errors, self.cols)
         input_error = None
         if self.needs_input_grad:
             input_error = self.input_error(errors, padded_shape, crop, out_h, out_w)
