@@ -74,9 +74,10 @@ class Activation(Layer):
             y = np.maximum(x, self.alpha * x) if self.alpha <= 1 else np.minimum(x, self.alpha * x)
         else:
             # subtracting the row maximum leaves softmax unchanged and keeps exp() finite
-            y = x - x.max(axis=-1, keepdims=True)
+            # (the ufuncs' reduce directly: ndarray.max and .sum add Python wrappers, a few us a batch)
+            y = x - np.maximum.reduce(x, axis=-1, keepdims=True)
             np.exp(y, out=y)
-            y /= y.sum(axis=-1, keepdims=True)
+            y /= np.add.reduce(y, axis=-1, keepdims=True)
         self.output = y
         return y
 

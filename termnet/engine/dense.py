@@ -75,7 +75,7 @@ class FC(Layer):
     def backward(self, output_error: np.ndarray, learning_rate: float | None = None) -> np.ndarray:
         # dE/dW = x^T . dE/dY (summed over the batch), dE/db = sum of dE/dY, dE/dX = dE/dY . W^T
         np.matmul(self.input.T, output_error, out=self.grad_weights)
-        np.sum(output_error, axis=0, out=self.grad_bias)
+        np.add.reduce(output_error, axis=0, out=self.grad_bias)  # np.sum without its Python wrapper
         input_error = output_error @ self.weights.T if self.needs_input_grad else None
         if learning_rate is not None:
             self.apply_gradients(learning_rate)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import conv_pool
 from .activation import Activation
+from .convolution import Convolution
 from .layer import Layer
 from .pooling import Pooling
 
@@ -29,13 +30,14 @@ def fuses(first: Layer, second: Layer) -> bool:
 
 def forward(layers: list[Layer], x: np.ndarray, training: bool) -> np.ndarray:
     """``x`` through every layer, as ``layer.forward`` one after another would give."""
-    index = 0
-    while index < len(layers):
+    index, count = 0, len(layers)
+    while index < count:
         layer = layers[index]
-        if index + 2 < len(layers) and conv_pool.fuses(*layers[index:index + 3]):
+        # the type first: a dense network's layers (most calls of a step) pass without building a slice
+        if isinstance(layer, Convolution) and conv_pool.fuses(*layers[index:index + 3]):
             x = conv_pool.forward(*layers[index:index + 3], x, training)
             index += 3
-        elif index + 1 < len(layers) and fuses(layer, layers[index + 1]):
+        elif isinstance(layer, Activation) and index + 1 < count and fuses(layer, layers[index + 1]):
             x = relu_max_pool_forward(layer, layers[index + 1], x, training)
             index += 2
         else:
@@ -48,10 +50,14 @@ def backward(layers: list[Layer], error: np.ndarray, start: int, end: int) -> np
     """``error`` back through ``layers[start:end]`` after ``forward``, filling their gradients."""
     index = end - 1
     while index >= start:
-        if index - 2 >= start and conv_pool.fuses(*layers[index - 2:index + 1]):
+        layer = layers[index]
+        if not isinstance(layer, Pooling):  # every fused step ends with one
+            error = layer.backward(error)
+            index -= 1
+        elif index - 2 >= start and conv_pool.fuses(*layers[index - 2:index + 1]):
             error = conv_pool.backward(*layers[index - 2:index + 1], error)
             index -= 3
-        elif index - 1 >= start and fuses(layers[index - 1], layers[index]):
+        elif index - 1 >= start and fuses(layers[index - 1], layer):
             error = relu_max_pool_backward(layers[index - 1], layers[index], error)
             index -= 2
         else:

@@ -59,6 +59,21 @@ def test_huge_finite_float64_values_are_not_mistaken_for_nan():
         assert net.predict(big).shape == (40, 3)  # refused only for NaN or inf, never for a large sum
 
 
+def test_huge_finite_float32_values_are_not_mistaken_for_nan():
+    # their float32 sum overflows (the first, cheaper check); the float64 sum clears them
+    big = np.full((40, 6), 3e38, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isinf(np.add.reduce(big, axis=None))
+        assert mlp().predict(big).shape == (40, 3)
+
+
+def test_an_infinity_and_its_negative_together_are_refused():
+    x, y, _ = blobs(n=40)
+    x[3, 0], x[9, 2] = np.inf, -np.inf  # their sum is NaN, not infinite
+    with pytest.raises(ValueError, match=r"x holds 2 NaN or infinite value\(s\), the first in sample 3"):
+        mlp(epochs=1).fit(x, y)
+
+
 def test_predictions_after_a_divergence_are_finite():
     x, y, _ = blobs()
     net = (Network(learning_rate=1e6, epochs=5, seed=0).add(FC(6, 16)).add(Activation("relu"))
