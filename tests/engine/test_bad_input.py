@@ -33,10 +33,13 @@ def test_bad_arguments_are_value_errors_naming_the_value(call, message):
         call(mlp(epochs=1), x, y)
 
 
-@pytest.mark.parametrize("where", ["x", "y"])
+@pytest.mark.parametrize("where", ["x", "y", "strided x"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_inputs_and_targets_are_refused_naming_the_sample(where, bad):
     x, y, _ = blobs(n=40)
+    if where == "strided x":  # not contiguous: checked by a sum, not a dot product
+        x, where = np.repeat(x, 2, axis=1)[:, ::2], "x"
+        assert not x.flags.c_contiguous
     (x if where == "x" else y)[7, 1] = bad
     net = mlp(epochs=1)
     with pytest.raises(ValueError, match=rf"{where} holds 1 NaN or infinite value\(s\), the first in sample 7"):
@@ -59,9 +62,11 @@ def test_huge_finite_float64_values_are_not_mistaken_for_nan():
         assert net.predict(big).shape == (40, 3)  # refused only for NaN or inf, never for a large sum
 
 
-def test_huge_finite_float32_values_are_not_mistaken_for_nan():
-    # their float32 sum overflows (the first, cheaper check); the float64 sum clears them
-    big = np.full((40, 6), 3e38, dtype=np.float32)
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_huge_finite_float32_values_are_not_mistaken_for_nan(layout):
+    # their float32 sum (or sum of squares) overflows, the first, cheaper check; the float64 sum clears them
+    big = np.full((40, 12), 3e38, dtype=np.float32)
+    big = big[:, :6] if layout == "strided" else big[:, :6].copy()
     with np.errstate(over="ignore", invalid="ignore"):
         assert np.isinf(np.add.reduce(big, axis=None))
         assert mlp().predict(big).shape == (40, 3)
