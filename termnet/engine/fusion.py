@@ -28,21 +28,39 @@ def fuses(first: Layer, second: Layer) -> bool:
             and isinstance(second, Pooling) and second.mode == "max")
 
 
+def step_end(layers: list[Layer], index: int) -> int:
+    """Where the step of a network's forward that starts at ``layers[index]`` ends: after a convolution, its
+    relu and 2x2 max pooling (conv_pool.py), after a relu and the max pooling behind it, else after the layer."""
+    layer = layers[index]
+    # the type first: a dense network's layers (most calls of a step) pass without building a slice
+    if isinstance(layer, Convolution) and conv_pool.fuses(*layers[index:index + 3]):
+        return index + 3
+    if isinstance(layer, Activation) and index + 1 < len(layers) and fuses(layer, layers[index + 1]):
+        return index + 2
+    return index + 1
+
+
+def steps(layers: list[Layer]) -> list[tuple[int, int]]:
+    """(start, end) of each step ``forward`` takes through ``layers``, in order."""
+    spans, index = [], 0
+    while index < len(layers):
+        spans.append((index, end := step_end(layers, index)))
+        index = end
+    return spans
+
+
 def forward(layers: list[Layer], x: np.ndarray, training: bool) -> np.ndarray:
     """``x`` through every layer, as ``layer.forward`` one after another would give."""
     index, count = 0, len(layers)
     while index < count:
-        layer = layers[index]
-        # the type first: a dense network's layers (most calls of a step) pass without building a slice
-        if isinstance(layer, Convolution) and conv_pool.fuses(*layers[index:index + 3]):
-            x = conv_pool.forward(*layers[index:index + 3], x, training)
-            index += 3
-        elif isinstance(layer, Activation) and index + 1 < count and fuses(layer, layers[index + 1]):
-            x = relu_max_pool_forward(layer, layers[index + 1], x, training)
-            index += 2
+        end = step_end(layers, index)
+        if end - index == 3:
+            x = conv_pool.forward(*layers[index:end], x, training)
+        elif end - index == 2:
+            x = relu_max_pool_forward(*layers[index:end], x, training)
         else:
-            x = layer.forward(x, training)
-            index += 1
+            x = layers[index].forward(x, training)
+        index = end
     return x
 
 

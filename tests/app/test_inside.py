@@ -64,6 +64,17 @@ async def test_the_gradient_check_of_a_correct_stack_is_below_tolerance(digits):
         assert "forward ms" in timing and "FC(64 -> 128)" in timing
 
 
+async def test_the_layer_timing_of_a_cnn_times_its_fused_step_as_one_row(digits):
+    app = make_app(dataset=digits, preset="cnn")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        timing = rendered_text(app.dashboard.query_one("#layer-timing").content)
+        assert "0-2 Convolution(" in timing and "train as one step" in timing, timing
+
+
 async def test_the_inside_view_and_the_compare_view_after_two_runs(digits):
     app = make_app(dataset=digits, preset="article-cnn")
     async with app.run_test(size=SIZE) as pilot:

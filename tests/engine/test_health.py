@@ -50,3 +50,32 @@ def test_per_layer_timing_covers_every_layer():
     assert [r.layer for r in rows] == [repr(layer) for layer in network.layers]
     assert rows[0].backward_ms == 0.0 and rows[1].backward_ms > 0  # Flatten gets no error to pass back
     assert all(r.forward_ms > 0 for r in rows)
+
+
+def test_per_layer_timing_times_the_steps_training_runs(monkeypatch):
+    # a convolution, its relu and 2x2 max pooling train as one step (conv_pool.py); timing them one by one
+    # would time a computation training never does (every position of the convolution, relu on full maps)
+    from termnet.engine import Convolution, Pooling, conv_pool
+    from termnet.engine.profiling import profile_layers
+
+    network = (Network(0.1, seed=0).add(Convolution((1, 6, 6), 3, 2)).add(Activation("relu")).add(Pooling(2))
+               .add(Activation("relu")).add(Pooling(2)).add(Flatten()).add(FC(2, 2)).add(Activation("softmax"))
+               .use("cross_entropy"))
+    calls = {"forward": 0, "backward": 0}
+    for name in calls:
+        real = getattr(conv_pool, name)
+
+        def spy(*args, real=real, name=name):
+            calls[name] += 1
+            return real(*args)
+
+        monkeypatch.setattr(conv_pool, name, spy)
+    x = np.random.default_rng(0).random((4, 1, 6, 6), dtype=np.float32)
+    rows = profile_layers(network, x, np.eye(2)[np.arange(4) % 2], repeats=3)
+    layers = network.layers
+    assert [(r.index, r.layer) for r in rows] == [
+        (0, " + ".join(map(repr, layers[:3]))), (3, " + ".join(map(repr, layers[3:5]))),
+        (5, repr(layers[5])), (6, repr(layers[6])), (7, repr(layers[7]))]
+    assert [r.count for r in rows] == [3, 2, 1, 1, 1]
+    assert calls == {"forward": 3, "backward": 3}  # the fused step itself, once a repeat each way
+    assert rows[0].backward_ms > 0 and rows[1].backward_ms > 0 and rows[-1].backward_ms == 0.0

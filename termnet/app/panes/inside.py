@@ -182,11 +182,14 @@ class InsideView(VerticalScroll):
             self._fill("#layer-timing", Text(error, style="bold red"))
             return
         total = sum(r.forward_ms + r.backward_ms for r in rows) or 1.0
-        table = Table(title=f"Time per layer for a batch of {batch_size} (median of 5)")
+        fused = any(row.count > 1 for row in rows)
+        table = Table(title=f"Time per layer for a batch of {batch_size} (median of 5)",
+                      caption="layers joined by + train as one step, timed as one" if fused else None)
         for column in ("layer", "forward ms", "backward ms", "share"):
             table.add_column(column, justify="right" if column != "layer" else "left")
         for row in rows:
             share = (row.forward_ms + row.backward_ms) / total
-            table.add_row(f"{row.index} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
+            where = f"{row.index}" if row.count == 1 else f"{row.index}-{row.index + row.count - 1}"
+            table.add_row(f"{where} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
                           f"{'█' * round(share * 20)}{'·' * (20 - round(share * 20))} {share:4.0%}")
         self._fill("#layer-timing", table)
