@@ -87,6 +87,10 @@ MUTANTS = [
            "return _cosine(1.0, 1.0 / 25, (fraction - warmup) / (1 - warmup))",
            "one-cycle ends at the starting rate 1/25, not 1/25/1e4", ("tests/engine",)),
     # -- termnet/engine/network.py ---------------------------------------------------------------------
+    Mutant("finite-check-dot-skipped", "termnet/engine/network.py",
+           "quick = np.dot(flat, flat)",
+           "quick = np.float32(0)",
+           "the quick finiteness check of a contiguous array passes whatever it holds", ("tests/engine",)),
     Mutant("shuffle-same-every-epoch", "termnet/engine/network.py",
            "order = self._shuffle_rng.permutation(count)",
            "order = np.random.default_rng(self.seed).permutation(count)",
@@ -186,7 +190,7 @@ MUTANTS = [
            "np.matmul(self.input.T, output_error / len(output_error), out=self.grad_weights)",
            "FC weight gradient divided by the batch a second time", ("tests/engine",)),
     Mutant("dense-bias-grad-mean", "termnet/engine/dense.py",
-           "np.sum(output_error, axis=0, out=self.grad_bias)",
+           "np.add.reduce(output_error, axis=0, out=self.grad_bias)",
            "np.mean(output_error, axis=0, out=self.grad_bias)",
            "FC bias gradient a mean over the batch, not a sum", ("tests/engine",)),
     # -- termnet/engine/serialization.py ---------------------------------------------------------------
