@@ -191,5 +191,5 @@ class InsideView(VerticalScroll):
             share = (row.forward_ms + row.backward_ms) / total
             where = f"{row.index}" if row.count == 1 else f"{row.index}-{row.index + row.count - 1}"
             table.add_row(f"{where} {row.layer}", f"{row.forward_ms:.3f}", f"{row.backward_ms:.3f}",
-                          f"{'█' * round(share * 20)}{'·' * (20 - round(share * 20))} {share:4.0%}")
+                          f"{'█' * round(share * 10)}{'·' * (10 - round(share * 10))} {share:4.0%}")
         self._fill("#layer-timing", table)
