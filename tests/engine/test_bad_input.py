@@ -72,11 +72,35 @@ def test_huge_finite_float32_values_are_not_mistaken_for_nan(layout):
         assert mlp().predict(big).shape == (40, 3)
 
 
-def test_an_infinity_and_its_negative_together_are_refused():
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "unaligned"])
+def test_an_infinity_and_its_negative_together_are_refused(layout):
     x, y, _ = blobs(n=40)
-    x[3, 0], x[9, 2] = np.inf, -np.inf  # their sum is NaN, not infinite
+    if layout == "strided":  # checked by a sum, where inf + -inf is NaN, not infinite
+        x = np.repeat(x, 2, axis=1)[:, ::2]
+    elif layout == "unaligned":  # from np.frombuffer at an odd offset: a sum too, never a copy for BLAS
+        raw = bytearray(x.nbytes + 1)
+        x = np.frombuffer(raw, np.float32, offset=1).reshape(x.shape)
+        x[...] = blobs(n=40)[0]
+        assert not x.flags.aligned
+    x[3, 0], x[9, 2] = np.inf, -np.inf
     with pytest.raises(ValueError, match=r"x holds 2 NaN or infinite value\(s\), the first in sample 3"):
         mlp(epochs=1).fit(x, y)
+
+
+def test_checking_an_unaligned_array_copies_nothing():
+    import tracemalloc
+
+    from termnet.engine.network import _non_finite_problem
+
+    raw = bytearray(4 * 1_000_000 + 1)
+    x = np.frombuffer(raw, np.float32, offset=1).reshape(100_000, 10)
+    tracemalloc.start()
+    try:
+        assert _non_finite_problem("x", x) is None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < x.nbytes / 10, peak  # np.dot would have copied it (twice) before calling BLAS
 
 
 def test_predictions_after_a_divergence_are_finite():

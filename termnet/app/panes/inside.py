@@ -183,7 +183,7 @@ class InsideView(VerticalScroll):
             return
         total = sum(r.forward_ms + r.backward_ms for r in rows) or 1.0
         fused = any(row.count > 1 for row in rows)
-        table = Table(title=f"Time per layer for a batch of {batch_size} (median of 5)",
+        table = Table(title=f"Time per layer, as training runs it, for a batch of {batch_size} (median of 5)",
                       caption="layers joined by + train as one step, timed as one" if fused else None)
         for column in ("layer", "forward ms", "backward ms", "share"):
             table.add_column(column, justify="right" if column != "layer" else "left")
