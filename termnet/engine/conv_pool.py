@@ -25,6 +25,7 @@ from functools import partial
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import products
 from .activation import Activation
 from .convolution import Convolution
 from .pooling import Pooling
@@ -65,7 +66,7 @@ def forward(conv: Convolution, relu: Activation, pool: Pooling, x: np.ndarray, t
     cols[taps] = 1  # the bias rides along in the product
     weights = conv.with_bias(conv.kernels, conv.bias)
     outs = conv.scratch_shape("pooled_outs", (conv.depth, 4 * span), np.result_type(weights, cols), reuse=training)
-    np.matmul(weights, cols, out=outs)
+    products.wide_product(weights, cols, outs)
     groups = outs.reshape(conv.depth, 4, span)
     shape = (conv.depth, span)
     left_max = np.maximum(groups[:, 0], groups[:, 1], out=conv.scratch_shape("pooled_left", shape, outs.dtype,
