@@ -16,21 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import fusion
+from . import fusion, products
 
 MIN_SHARD = 32  # below this, Python overhead per layer outweighs the parallel work (measured: 16 gains nothing)
 
 
 def available_threads() -> int:
     """The BLAS thread count NumPy would use, else the usable cores."""
-    try:
-        from threadpoolctl import threadpool_info
-
-        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
-        if counts:
-            return max(counts)
-    except ImportError:  # threadpoolctl comes with scikit-learn, but the engine does not need it
-        pass
+    counts = [info["num_threads"] for info in products.blas_libraries()]
+    if counts:
+        return max(counts)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

@@ -23,15 +23,20 @@ MIN_PIECE = 1024
 DIRECT_CORES = ("skylakex", "cooperlake", "sapphirerapids")
 
 
-@functools.cache
-def direct_path() -> bool:
-    """Whether NumPy's BLAS is an OpenBLAS with the direct path for small float32 products."""
+def blas_libraries() -> list[dict]:
+    """threadpoolctl's description of each BLAS NumPy has loaded (none known without threadpoolctl)."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:  # threadpoolctl comes with scikit-learn, but the engine does not need it
-        return False
+        return []
+    return [info for info in threadpool_info() if info.get("user_api") == "blas"]
+
+
+@functools.cache
+def direct_path() -> bool:
+    """Whether NumPy's BLAS is an OpenBLAS with the direct path for small float32 products."""
     return any(info.get("internal_api") == "openblas" and str(info.get("architecture", "")).lower() in DIRECT_CORES
-               for info in threadpool_info())
+               for info in blas_libraries())
 
 
 def _piece(other_sizes: int, length: int, dtype) -> int | None:

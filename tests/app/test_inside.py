@@ -47,6 +47,14 @@ async def test_strokes_drawn_by_keys_change_the_canvas_and_the_probabilities(dig
         assert not canvas.image.any()
 
 
+async def layer_timing(app, pilot) -> str:
+    """The Inside tab's timing table as text, after pressing its key."""
+    await pilot.press("o")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return rendered_text(app.dashboard.query_one("#layer-timing").content)
+
+
 async def test_the_gradient_check_of_a_correct_stack_is_below_tolerance(digits):
     app = make_app(dataset=digits, preset="mlp")
     async with app.run_test(size=SIZE) as pilot:
@@ -57,10 +65,7 @@ async def test_the_gradient_check_of_a_correct_stack_is_below_tolerance(digits):
         shown = rendered_text(app.dashboard.query_one("#gradient-check").content)
         # weights and bias of three FC layers, each marked correct, none wrong
         assert shown.count("✓") == 6 and "✗" not in shown, shown
-        await pilot.press("o")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        timing = rendered_text(app.dashboard.query_one("#layer-timing").content)
+        timing = await layer_timing(app, pilot)
         assert "forward ms" in timing and "FC(64 -> 128)" in timing
 
 
@@ -68,10 +73,7 @@ async def test_the_layer_timing_of_a_cnn_times_its_fused_step_as_one_row(digits)
     app = make_app(dataset=digits, preset="cnn")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("o")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        timing = rendered_text(app.dashboard.query_one("#layer-timing").content)
+        timing = await layer_timing(app, pilot)
         assert "0-2 Convolution(" in timing and "train as one step" in timing, timing
 
 

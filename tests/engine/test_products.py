@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from termnet.engine import Activation, Convolution, Network, Pooling, products
+from termnet.engine import Activation, Convolution, Network, Pooling, fusion, products
 
 
 @pytest.fixture
@@ -84,8 +84,6 @@ def test_a_first_convolution_trains_the_same_with_and_without_pieces(direct, fus
         conv.set_weights([integers(np.random.default_rng(3), (16, 1, 3, 3)), np.arange(16, dtype=np.float32)])
         out = net.forward(x, training=True)
         error = integers(np.random.default_rng(4), out.shape)
-        from termnet.engine import fusion
-
         fusion.backward(net.layers, error, 0, len(net.layers))
         results.append((out.copy(), conv.grad_kernels.copy(), conv.grad_bias.copy()))
     for without, with_pieces in zip(*results):
