@@ -31,7 +31,8 @@ class LayerHealth:
 
 
 def training_health(network: Network) -> list[LayerHealth]:
-    """Read after a training step: the gradients and the cached relu outputs of that batch.
+    """Read after a training step: the gradients and the cached relu outputs of that batch (of this
+    process's share of it, when the batch is split over cores: parallel.py).
 
     The gradient norm is ``||g|| / sqrt(n)`` (per weight), so layers of any size compare.
     """

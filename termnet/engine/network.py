@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from . import conv_pool, fusion
+from . import conv_pool, fusion, parallel, processes
 from .activation import Activation
 from .callbacks import CallbackList
 from .convolution import Convolution
@@ -16,7 +16,7 @@ from .layer import Layer, Shape, ShapeError
 from .losses import CrossEntropy, Loss, get_loss
 from .memory import TooLargeError, check_memory, format_bytes, memory_limit
 from .optimizers import Optimizer, get_optimizer
-from .parallel import MIN_SHARD, ShardedSteps, available_threads
+from .parallel import MIN_SHARD, available_threads
 from .schedules import SCHEDULES, learning_rate_factor
 from .shapes import LayerShape, trace_shapes
 
@@ -123,9 +123,10 @@ class Network:
         init: ``"auto"`` (He before relu, Xavier otherwise), ``"he"``, ``"xavier"`` or ``"uniform"`` (±0.5).
         seed: makes the initial weights, the shuffling, the validation split and so the history reproducible.
         dtype: ``"float32"`` (fast, the default) or ``"float64"`` (gradient checks).
-        threads: threads that share each batch in ``fit``; ``None`` splits batches of networks with
-            convolutions over the BLAS threads, unless every convolution runs fused with a relu and 2x2
-            max pooling (their matrix products then use BLAS's threads); 1 never splits (see parallel.py).
+        threads: cores that share each batch in ``fit``, in helper processes (or threads where layers
+            cannot go to a helper); ``None`` splits batches of networks with convolutions over the BLAS
+            threads, except in threads when every convolution runs fused with a relu and 2x2 max pooling
+            (their matrix products then use BLAS's threads); 1 never splits (see parallel.py).
 
     Example::
 
@@ -288,6 +289,17 @@ class Network:
         error, end = self.output_error(output, target)
         fusion.backward(self.layers, error, self.first_trainable, end)
 
+    def gradients(self, x: np.ndarray, target: np.ndarray, total: int | None = None) -> np.ndarray:
+        """A training step's forward and backward for the batch ``x``, filling every layer's gradients; the
+        output. ``x`` may be rows of a batch of ``total`` samples split over cores: the gradients are then
+        that share of the whole batch's (a loss is a mean over samples), and the shares' gradients sum to it."""
+        output = self.forward(x, training=True)
+        error, end = self.output_error(output, target)
+        if total is not None and total != len(x):
+            error *= len(x) / total
+        fusion.backward(self.layers, error, self.first_trainable, end)
+        return output
+
     def _workers(self, batch_size: int) -> int:
         if not all(layer.shardable for layer in self.layers):
             return 1  # BatchNorm's statistics are the whole batch's: not split over threads (see Layer.shardable)
@@ -296,12 +308,19 @@ class Network:
         convolutions = [i for i, layer in enumerate(self.layers) if isinstance(layer, Convolution)]
         if not convolutions:
             return 1  # dense layers are single matrix products, which BLAS already spreads
-        if all(conv_pool.fuses(*self.layers[i:i + 3]) for i in convolutions):
-            # each convolution is one matrix product with its relu and pooling (conv_pool.py), most of the step,
-            # which BLAS spreads; what is left is memory-bound, which two shards share no faster. Measured, the
-            # reference CNN on 2 threads: 3.95 ms a batch of 64 with BLAS's, 4.72 in two shards (5.40 on one)
+        if not self.threads_help() and not (processes.supported() and processes.travels(self.layers)):
             return 1
         return max(1, min(available_threads(), batch_size // MIN_SHARD))
+
+    def threads_help(self) -> bool:
+        """Whether splitting batches over threads trains faster than one thread with BLAS's threads: not when
+        every convolution is one matrix product with its relu and pooling (conv_pool.py), most of the step,
+        which BLAS spreads. Measured, the reference CNN on 2 threads: 3.95 ms a batch of 64 with BLAS's, 4.72
+        in two thread shards (5.40 on one). Helper processes do not share the GIL: 3.4 ms (processes.py)."""
+        if self.threads is not None:
+            return True
+        return not all(conv_pool.fuses(*self.layers[i:i + 3])
+                       for i, layer in enumerate(self.layers) if isinstance(layer, Convolution))
 
     def prepare(self, x, y=None):
         """``x`` as an array of the network's dtype (building the network for its sample shape if need be)
@@ -449,7 +468,8 @@ class Network:
         try:
             for layer in self.layers:  # each step reuses the arrays of the one before; the fit's end frees them
                 layer.buffers = {}
-            self._sharded = ShardedSteps(self, workers) if workers > 1 else None  # replicas: buffers of their own
+            # helpers or replicas: buffers of their own
+            self._sharded = parallel.split_steps(self, workers, batch_size) if workers > 1 else None
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(epochs):
                     self._fit_epoch(epoch, x, y, labels, positions, batch_size, steps, params, grads,
@@ -503,15 +523,10 @@ class Network:
             if self._augment is not None:  # training batches only: validation_data is evaluated untouched
                 xb = self._augment(xb)
             sharded = self._sharded if self._sharded and len(xb) >= 2 * self._sharded.workers else None
-            output = sharded.forward(xb) if sharded else self.forward(xb, training=True)
+            output = sharded.train_step(xb, yb) if sharded else self.gradients(xb, yb)
             loss = self.loss.value(output, yb)
-            if not math.isfinite(loss):
+            if not math.isfinite(loss):  # before any weight changes (the gradients are thrown away)
                 self._diverged(epoch, batch, loss, params, snapshot, xb)
-            if sharded:
-                error, end = self.output_error(output, yb)
-                sharded.backward(error, self.first_trainable, end)
-            else:
-                self.backward(output, yb)
             factor = 1.0
             if schedule:  # past the plan's end, the final factor
                 factor = learning_rate_factor(schedule, min(self.schedule_step, plan - 1), plan)

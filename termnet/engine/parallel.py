@@ -1,12 +1,15 @@
-"""Data-parallel training steps: one batch split across threads.
+"""Data-parallel training steps: one batch split across cores, in helper processes or threads.
 
 NumPy's BLAS spreads a matrix product over cores, but every element-wise pass
 (activations, pooling, im2col copies) runs on one. Splitting the batch instead
-gives each thread whole layers to run on its shard, with BLAS kept to one thread
-each, and NumPy releases the GIL inside its kernels, so the shards run side by
-side. Each thread has a replica of the layers (the same parameter arrays, its
-own caches and gradient buffers); the loss gradient is taken on the whole batch,
-so the summed shard gradients equal the single-thread gradient.
+gives each core whole layers to run on its shard, with BLAS kept to one thread
+each. Helper processes (processes.py) do this best: threads share one GIL, which
+every NumPy call takes back. Where layers cannot travel to a helper (Dropout,
+a layer type of one's own) or the system has none (not Linux), threads split the
+batch: NumPy releases the GIL inside its kernels, so their shards overlap somewhat.
+Each thread has a replica of the layers (the same parameter arrays, its own caches
+and gradient buffers); the loss gradient is taken on the whole batch, so the summed
+shard gradients equal the single-thread gradient.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import fusion, products
+from . import fusion, processes, products
 
 MIN_SHARD = 32  # below this, Python overhead per layer outweighs the parallel work (measured: 16 gains nothing)
 
@@ -29,6 +32,18 @@ def available_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def split_steps(network, workers: int, batch_size: int):
+    """What shares each batch of a fit between ``workers`` cores: helper processes where the network's
+    layers can travel to them (processes.py), else threads where they help (``network.threads_help``),
+    else None (one thread, BLAS's threads in its matrix products)."""
+    if processes.supported() and processes.travels(network.layers):
+        shards = processes.ProcessShards(network, processes.acquire(workers - 1), batch_size)
+        if shards.helpers:
+            return shards
+        shards.close()
+    return ShardedSteps(network, workers) if network.threads_help() else None
+
+
 class ShardedSteps:
     """Forward and backward of each batch over ``workers`` shards, in a pool of threads."""
 
@@ -37,12 +52,7 @@ class ShardedSteps:
         self.workers = workers
         self.stacks = [network.layers] + [[layer.replica() for layer in network.layers] for _ in range(workers - 1)]
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="termnet-shard")
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            self.blas = ThreadpoolController().limit(limits=1, user_api="blas")
-        except ImportError:
-            self.blas = None
+        self.blas = products.one_blas_thread()
 
     def close(self) -> None:
         self.pool.shutdown()
@@ -52,6 +62,13 @@ class ShardedSteps:
     def _bounds(self, n: int) -> list[tuple[int, int]]:
         edges = np.linspace(0, n, self.workers + 1).astype(int)
         return list(zip(edges[:-1], edges[1:]))
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Fill the network's gradients for the batch ``x``, ``y``; its output."""
+        output = self.forward(x)
+        error, end = self.network.output_error(output, y)
+        self.backward(error, self.network.first_trainable, end)
+        return output
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.bounds = self._bounds(len(x))

@@ -32,6 +32,16 @@ def blas_libraries() -> list[dict]:
     return [info for info in threadpool_info() if info.get("user_api") == "blas"]
 
 
+def one_blas_thread():
+    """Limit NumPy's BLAS to one thread until the returned limiter's ``restore_original_limits()`` (None
+    without threadpoolctl): for work already split over cores, one share on each."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController().limit(limits=1, user_api="blas")
+
+
 @functools.cache
 def direct_path() -> bool:
     """Whether NumPy's BLAS is an OpenBLAS with the direct path for small float32 products."""

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
+from ..engine.processes import ONE_THREAD
 from .space import SweepError, Trial
-from .trial import ONE_THREAD, run_trial
+from .trial import run_trial
 
 CLUSTER_HINT = "pip install 'termnet[cluster]'"
 

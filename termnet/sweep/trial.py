@@ -17,9 +17,6 @@ import numpy as np
 
 #: Tried in order: the first that gives every float32 value back exactly packs the images as uint8.
 SCALES = (1 / 255, 1 / 16, 1.0)
-#: The environment a worker process starts with: one thread per BLAS, set before it imports NumPy.
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
 
 def pack_images(x: np.ndarray) -> tuple[np.ndarray, float | None]:

@@ -44,19 +44,25 @@ def test_training_on_two_threads_matches_one_thread():
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
 
 
-def test_batches_are_split_only_for_convolutions_that_do_not_run_fused_with_their_pooling(monkeypatch):
+@pytest.mark.parametrize("helpers", [True, False])
+def test_batches_of_fused_convolutions_are_split_only_where_helper_processes_can_take_them(monkeypatch, helpers):
     """A convolution fused with its relu and 2x2 pooling is one matrix product, which BLAS's threads share
-    (measured faster than two shards); other convolutions' element-wise passes are split between threads."""
+    faster than two thread shards; helper processes (no shared GIL) are faster still. Other convolutions'
+    element-wise passes are split either way."""
     from termnet.engine import network as network_module
+    from termnet.engine import processes
 
     monkeypatch.setattr(network_module, "available_threads", lambda: 4)
+    monkeypatch.setattr(processes, "supported", lambda: helpers)
 
     def with_activation(name, threads=None):
         return (Network(0.05, batch_size=64, threads=threads).add(Convolution((1, 8, 8), 3, 4))
                 .add(Activation(name)).add(Pooling(2)).add(Flatten()).add(FC(36, 5)).add(Activation("softmax")))
 
-    assert with_activation("relu")._workers(64) == 1
+    assert with_activation("relu")._workers(64) == (2 if helpers else 1)
+    assert with_activation("relu").threads_help() is False
     assert with_activation("tanh")._workers(64) == 2  # 64 samples: two shards of at least 32
+    assert with_activation("tanh").threads_help() is True
     assert with_activation("relu", threads=3)._workers(64) == 3  # asked for: split all the same
 
 

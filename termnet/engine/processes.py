@@ -1,0 +1,401 @@
+"""Data-parallel training steps in helper processes: one batch split across cores.
+
+Threads cannot share a step's element-wise work (im2col copies, pooling maxima, masks, col2im): every NumPy
+call gives the GIL up and takes it back, and two threads of one process slowed each other down, ~50 handovers
+a step (the reference CNN on 2 cores: 5.5 ms a batch of 64 in two thread shards, 5.9 ms on one thread, 4.9
+with BLAS's two threads). Processes run side by side at full speed. So this process trains on the first rows
+of each batch while every helper process trains on a later share, and one round trip a step carries the rest
+through memory both map (a memfd): the weights and the helper's samples and targets in, its gradients and
+outputs back. Each share's error is the whole batch's loss gradient for its rows (a loss is a mean over the
+batch's samples), so the summed gradients are the batch's.
+
+A helper is started once per process (the first fit that wants one waits for it, ~0.3 s, so every step of
+every fit splits the same way), kept between fits, and stops when this process closes its socket or exits.
+It builds its copy of the network from the layers' specs, so only the built-in layer types travel, and none
+that draws per-sample randomness (Dropout: threads, parallel.py, keep that in step). Linux only (memfd and
+descriptor passing); elsewhere batches split over threads as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import mmap
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import products
+from .layer import Layer
+from .registry import LAYER_TYPES, layer_from_config, layer_type
+
+#: The environment a helper starts with: one thread per BLAS (set before it imports NumPy), one per core.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+#: How long a fit waits for a new helper to import NumPy and the engine before it trains without it.
+START_SECONDS = 30.0
+#: Messages are small JSON documents (a step's is ~40 bytes, a fit's the layers' specs).
+MESSAGE_BYTES = 1 << 20
+ALIGN = 64  # bytes: each array of the shared memory starts on a cache line
+
+_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds the termnet package
+
+
+def supported() -> bool:
+    """Whether this system can run helpers at all (memfd and descriptor passing: Linux)."""
+    return hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
+
+
+def travels(layers: list[Layer]) -> bool:
+    """Whether a helper can train a share of every batch for ``layers``: each of a built-in type (a helper
+    builds it from its spec) and none that keeps per-batch randomness in step with the original (``follow``)."""
+    return all(type(layer).__module__.startswith("termnet.engine.")
+               and LAYER_TYPES.get(layer_type(layer)) is type(layer)
+               and type(layer).follow is Layer.follow for layer in layers)
+
+
+# -- messages: one JSON document per datagram, a descriptor alongside when a fit starts ---------------------
+def _send(sock: socket.socket, message: dict, fds: tuple[int, ...] = ()) -> None:
+    data = json.dumps(message).encode()
+    if fds:
+        socket.send_fds(sock, [data], list(fds))
+    else:
+        sock.send(data)
+
+
+def _receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    """The next message and the descriptors sent with it; (None, []) once the other end has closed."""
+    data, fds, _flags, _address = socket.recv_fds(sock, MESSAGE_BYTES, 1)
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        return None, []
+    return json.loads(data), fds
+
+
+# -- the shared memory of one helper, as both processes see it ------------------------------------------------
+class SharedArrays:
+    """The weights, gradients, samples, targets and outputs of one helper's share, in one mapping."""
+
+    def __init__(self, fd: int, shapes: list[list[int]], rows: int, sample: list[int], width: int, dtype: str):
+        self.dtype = np.dtype(dtype)
+        sizes = [int(np.prod(shape, dtype=np.int64)) for shape in shapes]
+        total = sum(sizes)
+        regions = {"params": total, "grads": total, "x": rows * int(np.prod(sample, dtype=np.int64)),
+                   "y": rows * width, "out": rows * width}
+        offsets, end = {}, 0
+        for name, count in regions.items():
+            offsets[name] = end
+            end += -(-count * self.dtype.itemsize // ALIGN) * ALIGN
+        self.nbytes = max(end, ALIGN)
+        if os.fstat(fd).st_size < self.nbytes:
+            os.ftruncate(fd, self.nbytes)
+        self.memory = mmap.mmap(fd, self.nbytes)
+
+        def flat(name):
+            return np.frombuffer(self.memory, self.dtype, regions[name], offsets[name])
+
+        def pieces(whole):
+            starts = np.cumsum([0] + sizes)
+            return [whole[a:b].reshape(shape) for a, b, shape in zip(starts[:-1], starts[1:], shapes)]
+
+        self.params, self.grads = pieces(flat("params")), pieces(flat("grads"))
+        self.x = flat("x").reshape((rows, *sample))
+        self.y, self.out = flat("y").reshape(rows, width), flat("out").reshape(rows, width)
+
+    def close(self) -> None:
+        # dropped, not closed: a layer may still hold a view (its input), which keeps the mapping alive until then
+        self.params = self.grads = self.x = self.y = self.out = self.memory = None
+
+
+# -- the helper process ---------------------------------------------------------------------------------------
+class _Share:
+    """A helper's side of one fit: its copy of the network and the shared arrays."""
+
+    def __init__(self, message: dict, fd: int):
+        from .network import Network
+
+        self.network = Network(batch_size=message["rows"], dtype=message["dtype"], threads=1)
+        for kind, config in message["layers"]:
+            self.network.add(layer_from_config(kind, config))
+        self.network.use(message["loss"]).build(tuple(message["sample"]))
+        shapes = [list(p.shape) for p in self.network.params()]
+        if shapes != message["shapes"]:
+            raise ValueError(f"the helper built weights of shapes {shapes}, not {message['shapes']}")
+        try:
+            self.arrays = SharedArrays(fd, shapes, message["rows"], message["sample"], message["width"],
+                                       message["dtype"])
+        finally:
+            os.close(fd)  # the mapping keeps the memory
+        for layer in self.network.layers:
+            layer.buffers = {}  # step buffers reused, as in the main process's fit
+            _hold_in(layer, layer.params(), self.arrays.params)
+            _hold_in(layer, layer.grads(), self.arrays.grads)
+        # layers that keep their arrays in the attributes params() and grads() return now train on the shared
+        # memory itself (FC and Convolution: backward fills grads in place); any other copies in and out
+        self.in_place = (all(a is b for a, b in zip(self.network.params(), self.arrays.params))
+                         and all(a is b for a, b in zip(self.network.grads(), self.arrays.grads)))
+
+    def step(self, rows: int, total: int) -> None:
+        arrays, network = self.arrays, self.network
+        if not self.in_place:
+            for param, shared in zip(network.params(), arrays.params):
+                np.copyto(param, shared)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: the main process reports it
+            output = network.gradients(arrays.x[:rows], arrays.y[:rows], total)
+        if not self.in_place:
+            for shared, grad in zip(arrays.grads, network.grads()):
+                np.copyto(shared, grad)
+        arrays.out[:rows] = output.reshape(rows, -1)
+
+    def close(self) -> None:
+        self.arrays.close()
+
+
+def _hold_in(layer: Layer, arrays: list[np.ndarray], shared: list[np.ndarray]) -> None:
+    """Point the attributes of ``layer`` that hold ``arrays`` at the ``shared`` arrays of the same shapes."""
+    for array, view in zip(arrays, shared):
+        for name, value in list(vars(layer).items()):
+            if value is array and value.shape == view.shape:
+                setattr(layer, name, view)
+
+
+def serve(fd: int) -> None:
+    """A helper's loop: fits and steps as the main process sends them, until it closes the socket."""
+    sock = socket.socket(fileno=fd)
+    import termnet
+
+    _send(sock, {"ready": termnet.__file__})
+    share = None
+    while True:
+        message, fds = _receive(sock)
+        if message is None:
+            return
+        try:
+            if message["op"] == "step":
+                share.step(message["rows"], message["total"])
+                _send(sock, {"ok": True})
+            elif message["op"] == "fit":
+                if share is not None:
+                    share.close()
+                share = None
+                share = _Share(message, fds[0])
+                _send(sock, {"ok": True})
+            elif message["op"] == "rest" and share is not None:  # between fits: nothing held
+                share.close()
+                share = None
+        except Exception as error:  # noqa: BLE001 - told to the main process, which trains on without us
+            _send(sock, {"error": f"{type(error).__name__}: {error}"})
+
+
+class Helper:
+    """The main process's handle on one helper process."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        code = (f"import sys; sys.path.insert(0, {_ROOT!r}); "
+                f"from termnet.engine.processes import serve; serve({theirs.fileno()})")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env={**os.environ, **ONE_THREAD},
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)  # a terminal's Ctrl+C is for this process, which decides what stops
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.started = False  # its ready message read
+        self.problem: str | None = None
+        self.arrays: SharedArrays | None = None
+
+    def _reply(self, timeout: float | None) -> dict | None:
+        """The helper's next message; None if it sent nothing in time. A closed socket or an error message
+        marks it broken (``problem``)."""
+        while True:
+            readable, _, _ = select.select([self.sock], [], [], 1.0 if timeout is None else min(timeout, 1.0))
+            if readable:
+                message, fds = _receive(self.sock)
+                for fd in fds:
+                    os.close(fd)
+                if message is None:
+                    self.problem = f"the helper process stopped (exit code {self.process.poll()})"
+                elif "error" in message:
+                    self.problem = message["error"]
+                return message if self.problem is None else None
+            if self.process.poll() is not None:
+                self.problem = f"the helper process stopped (exit code {self.process.returncode})"
+                return None
+            if timeout is not None:
+                timeout -= 1.0
+                if timeout <= 0:
+                    return None
+
+    def start(self, timeout: float = START_SECONDS) -> bool:
+        """Wait until the helper has imported the engine (the same termnet as ours); whether it has."""
+        if not self.started and self.problem is None:
+            message = self._reply(timeout)
+            if message is None:
+                self.problem = self.problem or f"the helper process did not start within {timeout:g} s"
+            else:
+                import termnet
+
+                if message.get("ready") != termnet.__file__:
+                    self.problem = f"the helper imported termnet from {message.get('ready')!r}"
+                self.started = self.problem is None
+        return self.started
+
+    def begin(self, network, rows: int) -> bool:
+        """Send a fit: the network's spec and fresh shared memory for shares of up to ``rows`` samples."""
+        fd = os.memfd_create("termnet-share", os.MFD_CLOEXEC)
+        try:
+            shapes = [list(p.shape) for p in network.params()]
+            width = int(np.prod(network.output_shape))
+            self.arrays = SharedArrays(fd, shapes, rows, list(network.input_shape), width, network.dtype.name)
+            _send(self.sock, {"op": "fit", "rows": rows, "dtype": network.dtype.name, "width": width,
+                              "sample": list(network.input_shape), "shapes": shapes, "loss": network.loss.name,
+                              "layers": [[layer_type(layer), layer.config()] for layer in network.layers]}, (fd,))
+        except OSError as error:
+            self.problem = f"could not send the fit ({error})"
+            return False
+        finally:
+            os.close(fd)
+        return self._reply(None) is not None
+
+    def send_step(self, params: list[np.ndarray], x: np.ndarray, y: np.ndarray, total: int) -> None:
+        arrays, rows = self.arrays, len(x)
+        for shared, param in zip(arrays.params, params):
+            np.copyto(shared, param)
+        arrays.x[:rows] = x
+        arrays.y[:rows] = y
+        try:
+            _send(self.sock, {"op": "step", "rows": rows, "total": total})
+        except OSError as error:
+            self.problem = f"the helper process is gone ({error})"
+
+    def finish_step(self) -> bool:
+        """Wait for the step sent; whether its gradients and outputs are in the shared arrays."""
+        return self.problem is None and self._reply(None) is not None
+
+    def rest(self) -> None:
+        """The fit is over: the helper lets go of its network and memory, and so do we."""
+        if self.arrays is not None:
+            self.arrays.close()
+            self.arrays = None
+        if self.problem is None:
+            try:
+                _send(self.sock, {"op": "rest"})
+            except OSError as error:
+                self.problem = str(error)
+
+    def close(self) -> None:
+        """Stop the helper: it exits when its socket closes."""
+        if self.arrays is not None:
+            self.arrays.close()
+            self.arrays = None
+        self.sock.close()
+        if self.problem is not None and self.process.poll() is None:
+            self.process.kill()  # a helper that answered wrong is not trusted to stop by itself
+
+
+# -- the pool: helpers kept between fits ----------------------------------------------------------------------
+_idle: list[Helper] = []
+_lock = threading.Lock()
+_owner = os.getpid()
+
+
+def acquire(count: int) -> list[Helper]:
+    """Up to ``count`` started helpers, for one fit (none that another fit is using)."""
+    global _owner
+    with _lock:
+        if os.getpid() != _owner:  # a forked child: its parent's helpers are not its own
+            _idle.clear()
+            _owner = os.getpid()
+        for helper in [helper for helper in _idle if helper.process.poll() is not None]:  # ended while idle
+            _idle.remove(helper)
+            helper.close()
+        taken = [_idle.pop() for _ in range(min(count, len(_idle)))]
+    while len(taken) < count:
+        try:
+            taken.append(Helper())
+        except OSError:
+            break
+    started = [helper for helper in taken if helper.start()]
+    for helper in taken:
+        if not helper.started:
+            helper.close()
+    return started
+
+
+def release(helpers: list[Helper]) -> None:
+    """Back to the pool: the ones still working rest until the next fit; the others stop."""
+    with _lock:
+        for helper in helpers:
+            if helper in _idle:  # released already
+                continue
+            helper.rest()
+            if helper.problem is None and os.getpid() == _owner:
+                _idle.append(helper)
+            else:
+                helper.close()
+
+
+def idle_helper_pids() -> list[int]:
+    """The process ids of the helpers waiting for a fit (what a memory benchmark adds up)."""
+    with _lock:
+        return [helper.process.pid for helper in _idle]
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop every idle helper (they would stop anyway once this process's sockets close)."""
+    with _lock:
+        while _idle:
+            _idle.pop().close()
+
+
+class ProcessShards:
+    """Each batch's training step split between this process and ``helpers``."""
+
+    def __init__(self, network, helpers: list[Helper], batch_size: int):
+        self.network = network
+        self.params, self.grads = network.params(), network.grads()
+        self.workers = len(helpers) + 1
+        rows = -(-batch_size // self.workers)  # the largest share of a batch
+        self.helpers = [helper for helper in helpers if helper.begin(network, rows)]
+        self.broken = [helper for helper in helpers if helper not in self.helpers]
+        self.problems: list[str] = [helper.problem for helper in self.broken]
+        # one core each: this process's BLAS too, as its share runs beside the helpers
+        self.blas = products.one_blas_thread() if self.helpers else None
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Fill the network's gradients for the batch ``x``, ``y``; its output."""
+        total = len(x)
+        helpers = self.helpers
+        edges = np.linspace(0, total, len(helpers) + 2).astype(int)
+        if not helpers or edges[1] == 0:
+            return self.network.gradients(x, y)
+        for helper, start, stop in zip(helpers, edges[1:-1], edges[2:]):
+            helper.send_step(self.params, x[start:stop], y[start:stop], total)
+        outputs = [self.network.gradients(x[:edges[1]], y[:edges[1]], total)]
+        finished = [helper.finish_step() for helper in helpers]
+        if not all(finished):  # a helper failed: without it from now on, and this step again, here
+            self.broken += [helper for helper, ok in zip(helpers, finished) if not ok]
+            self.problems += [helper.problem for helper, ok in zip(helpers, finished) if not ok]
+            self.helpers = [helper for helper, ok in zip(helpers, finished) if ok]
+            return self.network.gradients(x, y)
+        for helper, start, stop in zip(helpers, edges[1:-1], edges[2:]):
+            for grad, shared in zip(self.grads, helper.arrays.grads):
+                grad += shared
+            outputs.append(helper.arrays.out[:stop - start].reshape((stop - start, *outputs[0].shape[1:])))
+        return np.concatenate(outputs)
+
+    def close(self) -> None:
+        release(self.helpers + self.broken)
+        self.helpers = self.broken = []
+        if self.blas is not None:
+            self.blas.restore_original_limits()
