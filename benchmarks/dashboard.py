@@ -37,24 +37,29 @@ from benchmarks.common import mnist_dir  # noqa: E402
 from termnet.app import make_app  # noqa: E402
 from termnet.app.screens import dashboard as dashboard_module  # noqa: E402
 from termnet.data import Dataset, load_dataset  # noqa: E402
-from termnet.engine import Callback  # noqa: E402
+from termnet.engine import Callback, processes  # noqa: E402
 from termnet.spec import load_spec  # noqa: E402
 
 TAB_KEYS = {"c": "confusion", "g": "digits", "i": "inside", "r": "runs", "v": "draw", "b": "build", "t": "train"}
 
 
+def cpu_seconds() -> float:
+    """This process's CPU seconds and those of the helper processes that train a share of each batch."""
+    return time.process_time() + processes.helper_cpu_seconds()
+
+
 class EpochClock(Callback):
-    """Process CPU seconds of each epoch's batches (from the epoch's start to its last batch: no validation)."""
+    """CPU seconds of each epoch's batches (from the epoch's start to its last batch: no validation)."""
 
     def __init__(self):
         self.cpu: list[float] = []
 
     def on_epoch_begin(self, epoch, logs):
-        self.started = time.process_time()
+        self.started = cpu_seconds()
 
     def on_batch_end(self, batch, logs):
         if batch == logs["batches"] - 1:
-            self.cpu.append(time.process_time() - self.started)
+            self.cpu.append(cpu_seconds() - self.started)
 
 
 def headless(data: Dataset, preset: str, epochs: int) -> tuple[float, float]:

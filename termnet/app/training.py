@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 from ..engine import Callback, Network
 from ..engine.health import training_health
-from ..engine.parallel import ShardedSteps
 from .messages import BatchProgress, EpochEnded, HealthReport
 
 # seconds between decision-boundary pictures of a 2-D data set: three a second, each with the progress line and
@@ -227,9 +226,7 @@ def continuation(network: Network, values: dict, steps_per_epoch: int) -> tuple[
     a finished one, one of another kind or none starts a new plan over these epochs, since a finished one-cycle
     or cosine plan would otherwise go on at its final, nearly zero, rate; "constant" trains at the form's rate.
     """
-    # the thread pool of the last fit's shards is shut and cannot be copied; the next fit starts its own
-    skip = {id(value): None for value in vars(network).values() if isinstance(value, ShardedSteps)}
-    twin = copy.deepcopy(network, skip)
+    twin = copy.deepcopy(network)  # a fit's thread pool or helper processes stay behind (Network.__getstate__)
     twin.epochs, twin.batch_size, twin.learning_rate = values["epochs"], values["batch_size"], values["learning_rate"]
     twin.optimizer.weight_decay = values.get("weight_decay", 0.0)  # a coefficient without state: the form's applies
     schedule = None if values["schedule"] in (None, "constant") else values["schedule"]

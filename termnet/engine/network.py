@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from . import conv_pool, fusion, parallel, processes
+from . import conv_pool, flat, fusion, parallel, processes
 from .activation import Activation
 from .callbacks import CallbackList
 from .convolution import Convolution
@@ -453,23 +453,21 @@ class Network:
         count = len(x) if positions is None else len(positions)
         self.validation_split = validation_split
         callbacks = CallbackList(callbacks, self)
-        params, grads = self.params(), self.grads()
-        self._fit_start = [p.copy() for p in params]  # what a divergence falls back on when the epoch's start is bad
         labels = y.argmax(axis=1) if y.shape[-1] > 1 else None
         steps = math.ceil(count / batch_size)
         if self.schedule and self.schedule_steps is None:
             self.schedule_steps, self.schedule_step = steps * epochs, 0  # this fit's steps are the plan
         self.stop_training = False
         self.last_logs = {}
-        workers = self._workers(batch_size)
-        self._sharded = None
-        callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": count})
+        params, grads = self._begin_steps(batch_size)
+        self._fit_start = [p.copy() for p in params]  # what a divergence falls back on when the epoch's start is bad
+        try:
+            callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": count})
+        except BaseException:
+            self._end_steps()
+            raise
         # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
-            for layer in self.layers:  # each step reuses the arrays of the one before; the fit's end frees them
-                layer.buffers = {}
-            # helpers or replicas: buffers of their own
-            self._sharded = parallel.split_steps(self, workers, batch_size) if workers > 1 else None
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(epochs):
                     self._fit_epoch(epoch, x, y, labels, positions, batch_size, steps, params, grads,
@@ -477,13 +475,28 @@ class Network:
                     if self.stop_training:
                         break
         finally:
-            for layer in self.layers:
-                layer.buffers = None
-            if self._sharded:
-                self._sharded.close()
-            self._sharded = self._augment = None
+            self._end_steps()
+            self._augment = None
             callbacks.on_train_end(self.last_logs)
         return self
+
+    def _begin_steps(self, batch_size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Set up a fit's steps: step buffers, weights and gradients in flat arrays (flat.py), the batch split
+        over cores if it helps (parallel.py); the weights and gradients, as the optimizer gets them."""
+        for layer in self.layers:  # each step reuses the arrays of the one before; the fit's end frees them
+            layer.buffers = {}
+        self._flat = flat.flatten_layers(self.layers)  # before any replica or helper shares the layers' arrays
+        workers = self._workers(batch_size)
+        self._sharded = parallel.split_steps(self, workers, batch_size) if workers > 1 else None
+        self._flat = getattr(self._sharded, "flat", self._flat)  # a helper's: the weights in shared memory
+        return self.params(), self.grads()
+
+    def _end_steps(self) -> None:
+        for layer in self.layers:
+            layer.buffers = None
+        if self._sharded:
+            self._sharded.close()
+        self._sharded = self._flat = None
 
     def split_validation(self, count: int, validation_split: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows trained on and the rows held out when ``validation_split`` of ``count`` samples are.
@@ -531,7 +544,7 @@ class Network:
             if schedule:  # past the plan's end, the final factor
                 factor = learning_rate_factor(schedule, min(self.schedule_step, plan - 1), plan)
                 self.schedule_step += 1
-            optimizer.step(params, grads, factor)
+            optimizer.step(params, grads, factor, self._flat)
             n = len(xb)
             loss_sum += loss * n
             seen += n
@@ -618,6 +631,14 @@ class Network:
         return bool(np.all(np.isfinite(self.forward(xb, training=False))))
 
     # -- display ------------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        # a fit's split steps (helper processes' sockets, a thread pool) are that fit's: a copy never carries them
+        state = self.__dict__.copy()
+        for name in ("_sharded", "_flat"):
+            if name in state:
+                state[name] = None
+        return state
+
     def summary(self, input_shape: Shape | None = None) -> str:
         """A table of each layer's output shape and parameter count, and the total."""
         rows = self.shapes(input_shape)

@@ -51,13 +51,23 @@ class Optimizer:
         self.iterations = 0
         self.decayed: list[np.ndarray] = []  # per parameter, the step's grad + weight_decay * param
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], factor: float = 1.0) -> None:
-        """One update of every parameter, at ``learning_rate * factor``."""
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], factor: float = 1.0,
+             flat: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """One update of every parameter, at ``learning_rate * factor``. ``flat``: the same parameters and
+        gradients as two flat arrays that ``params`` and ``grads`` are views of (flat.py), for an update that
+        treats every number alike (``update_flat``)."""
         self.iterations += 1
         self.step_learning_rate = self.learning_rate * factor
         self.begin_step()
+        if flat is not None and self.update_flat(*flat):
+            return
         for index, (param, grad) in enumerate(zip(params, grads)):
             self.update(index, param, self.with_decay(index, param, grad))
+
+    def update_flat(self, params: np.ndarray, grads: np.ndarray) -> bool:
+        """Update every parameter at once, given as one flat array; whether this optimizer can (one whose update
+        keeps no state per parameter array)."""
+        return False
 
     def begin_step(self) -> None:
         """What a step works out once, before its updates (Adam's bias-corrected step size)."""
@@ -106,6 +116,16 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.velocities: list[np.ndarray] = []
         self.scratch: list[np.ndarray] = []
+        self.flat_scratch: np.ndarray | None = None  # lr * grads of all parameters at once (update_flat)
+
+    def update_flat(self, params, grads):
+        if self.momentum or self.weight_decay:
+            return False
+        scratch = self.flat_scratch
+        if scratch is None or scratch.shape != grads.shape or scratch.dtype != grads.dtype:
+            self.flat_scratch = np.empty_like(grads)
+        params -= np.multiply(grads, self.step_learning_rate, out=self.flat_scratch)
+        return True
 
     def update(self, index, param, grad):
         if not self.momentum:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import products
+from . import flat, products
 from .layer import Layer
 from .registry import LAYER_TYPES, layer_from_config, layer_type
 
@@ -105,13 +105,15 @@ class SharedArrays:
             starts = np.cumsum([0] + sizes)
             return [whole[a:b].reshape(shape) for a, b, shape in zip(starts[:-1], starts[1:], shapes)]
 
-        self.params, self.grads = pieces(flat("params")), pieces(flat("grads"))
+        self.flat_params, self.flat_grads = flat("params"), flat("grads")
+        self.params, self.grads = pieces(self.flat_params), pieces(self.flat_grads)
         self.x = flat("x").reshape((rows, *sample))
         self.y, self.out = flat("y").reshape(rows, width), flat("out").reshape(rows, width)
 
     def close(self) -> None:
         # dropped, not closed: a layer may still hold a view (its input), which keeps the mapping alive until then
-        self.params = self.grads = self.x = self.y = self.out = self.memory = None
+        self.params = self.grads = self.flat_params = self.flat_grads = self.x = self.y = self.out = None
+        self.memory = None
 
 
 # -- the helper process ---------------------------------------------------------------------------------------
@@ -135,12 +137,10 @@ class _Share:
             os.close(fd)  # the mapping keeps the memory
         for layer in self.network.layers:
             layer.buffers = {}  # step buffers reused, as in the main process's fit
-            _hold_in(layer, layer.params(), self.arrays.params)
-            _hold_in(layer, layer.grads(), self.arrays.grads)
-        # layers that keep their arrays in the attributes params() and grads() return now train on the shared
-        # memory itself (FC and Convolution: backward fills grads in place); any other copies in and out
-        self.in_place = (all(a is b for a, b in zip(self.network.params(), self.arrays.params))
-                         and all(a is b for a, b in zip(self.network.grads(), self.arrays.grads)))
+        # the layers train on the shared memory itself (FC and Convolution fill their gradients in place), unless
+        # one keeps its arrays elsewhere: then they are copied in and out at every step
+        self.in_place = flat.flatten_layers(self.network.layers, self.arrays.flat_params, self.arrays.flat_grads,
+                                            copy=False) is not None
 
     def step(self, rows: int, total: int) -> None:
         arrays, network = self.arrays, self.network
@@ -156,14 +156,6 @@ class _Share:
 
     def close(self) -> None:
         self.arrays.close()
-
-
-def _hold_in(layer: Layer, arrays: list[np.ndarray], shared: list[np.ndarray]) -> None:
-    """Point the attributes of ``layer`` that hold ``arrays`` at the ``shared`` arrays of the same shapes."""
-    for array, view in zip(arrays, shared):
-        for name, value in list(vars(layer).items()):
-            if value is array and value.shape == view.shape:
-                setattr(layer, name, view)
 
 
 def serve(fd: int) -> None:
@@ -212,6 +204,7 @@ class Helper:
         self.started = False  # its ready message read
         self.problem: str | None = None
         self.arrays: SharedArrays | None = None
+        self.params_shared = False  # the main process's layers hold their weights in our shared memory
 
     def _reply(self, timeout: float | None) -> dict | None:
         """The helper's next message; None if it sent nothing in time. A closed socket or an error message
@@ -251,6 +244,7 @@ class Helper:
 
     def begin(self, network, rows: int) -> bool:
         """Send a fit: the network's spec and fresh shared memory for shares of up to ``rows`` samples."""
+        self.params_shared = False
         fd = os.memfd_create("termnet-share", os.MFD_CLOEXEC)
         try:
             shapes = [list(p.shape) for p in network.params()]
@@ -268,8 +262,9 @@ class Helper:
 
     def send_step(self, params: list[np.ndarray], x: np.ndarray, y: np.ndarray, total: int) -> None:
         arrays, rows = self.arrays, len(x)
-        for shared, param in zip(arrays.params, params):
-            np.copyto(shared, param)
+        if not self.params_shared:
+            for shared, param in zip(arrays.params, params):
+                np.copyto(shared, param)
         arrays.x[:rows] = x
         arrays.y[:rows] = y
         try:
@@ -294,6 +289,7 @@ class Helper:
 
     def close(self) -> None:
         """Stop the helper: it exits when its socket closes."""
+        _live.discard(self)
         if self.arrays is not None:
             self.arrays.close()
             self.arrays = None
@@ -304,6 +300,7 @@ class Helper:
 
 # -- the pool: helpers kept between fits ----------------------------------------------------------------------
 _idle: list[Helper] = []
+_live: set[Helper] = set()  # every helper started and not closed, idle or in a fit
 _lock = threading.Lock()
 _owner = os.getpid()
 
@@ -324,6 +321,7 @@ def acquire(count: int) -> list[Helper]:
             taken.append(Helper())
         except OSError:
             break
+        _live.add(taken[-1])
     started = [helper for helper in taken if helper.start()]
     for helper in taken:
         if not helper.started:
@@ -350,6 +348,19 @@ def idle_helper_pids() -> list[int]:
         return [helper.process.pid for helper in _idle]
 
 
+def helper_cpu_seconds() -> float:
+    """The CPU seconds every running helper has used so far (from Linux's /proc; what a benchmark that reads
+    this process's CPU time adds, as the helpers do a share of its training)."""
+    ticks = 0
+    for helper in list(_live):
+        try:
+            fields = Path(f"/proc/{helper.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @atexit.register
 def close_all() -> None:
     """Stop every idle helper (they would stop anyway once this process's sockets close)."""
@@ -363,12 +374,17 @@ class ProcessShards:
 
     def __init__(self, network, helpers: list[Helper], batch_size: int):
         self.network = network
-        self.params, self.grads = network.params(), network.grads()
         self.workers = len(helpers) + 1
         rows = -(-batch_size // self.workers)  # the largest share of a batch
         self.helpers = [helper for helper in helpers if helper.begin(network, rows)]
         self.broken = [helper for helper in helpers if helper not in self.helpers]
         self.problems: list[str] = [helper.problem for helper in self.broken]
+        self.flat = None
+        if self.helpers:  # this process's weights in the first helper's shared memory: no copy at each step
+            first = self.helpers[0]
+            self.flat = flat.flatten_layers(network.layers, first.arrays.flat_params)
+            first.params_shared = self.flat is not None
+        self.params, self.grads = network.params(), network.grads()
         # one core each: this process's BLAS too, as its share runs beside the helpers
         self.blas = products.one_blas_thread() if self.helpers else None
 

@@ -20,8 +20,7 @@ from termnet.app.widgets.hyperparameters import HyperparameterForm
 from termnet.app.widgets.layer_list import LayerList
 from termnet.app.widgets.loss_plot import LossPlot
 from termnet.data import Dataset
-from termnet.engine import LambdaCallback
-from termnet.engine.parallel import ShardedSteps
+from termnet.engine import Dropout, LambdaCallback, processes
 from termnet.spec import load_spec
 
 from .pilot import SIZE, key, make_the_run_long, notifications, train, wait_until
@@ -280,18 +279,29 @@ def test_a_stop_asked_for_while_an_epoch_validates_ends_the_run_there(digits):
     assert control.stopped_at == (0, steps - 1) and network.optimizer.iterations == steps
 
 
-def test_a_network_trained_in_shards_is_continued_on_a_copy(digits):
-    """A convolution network at batch 64 trains in threads, whose closed pool a plain deepcopy cannot copy."""
+@pytest.mark.parametrize("threads", [2, 3])  # 2 on this spec: helper processes; 3 and a Dropout: threads
+def test_a_network_copied_while_it_trains_in_shards_is_continued_on_the_copy(digits, threads):
+    """A fit's split steps (helper processes' sockets, a thread pool) cannot be copied: a copy made while the
+    network trains in them leaves them behind and trains on in its own; the original's weights stay."""
     network = load_spec("article-cnn").build(digits.image_shape, epochs=1, batch_size=64)
-    network.fit(digits.x_train, digits.y_train)
-    if not any(isinstance(value, ShardedSteps) for value in vars(network).values()):
-        pytest.skip("one thread here: fit trains without shards")
-    before = network.get_weights()
+    if threads == 3:
+        network.layers.insert(-2, Dropout(0.1))  # before the last FC: cannot go to a helper, splits over threads
+    network.threads = threads
     values = {"epochs": 1, "batch_size": 64, "learning_rate": 0.05, "schedule": "constant"}
-    twin, plan = continuation(network, values, steps_per_epoch=5)
+    copies, kinds = [], []
+
+    def copy_mid_fit(batch, logs):
+        if batch == 0:
+            kinds.append(type(network._sharded).__name__)  # the split steps are live now
+            copies.append(continuation(network, values, steps_per_epoch=5))
+
+    network.fit(digits.x_train, digits.y_train, callbacks=[LambdaCallback(on_batch_end=copy_mid_fit)])
+    assert kinds == ["ProcessShards" if threads == 2 and processes.supported() else "ShardedSteps"]
+    [(twin, plan)] = copies
+    assert twin._sharded is None and twin._flat is None
+    before = network.get_weights()
     twin.fit(digits.x_train, digits.y_train)
-    assert plan == "constant rate 0.05" and len(twin.history["loss"]) == 2 and len(network.history["loss"]) == 1
-    assert twin.optimizer.iterations == 2 * network.optimizer.iterations
+    assert plan == "constant rate 0.05" and len(twin.history["loss"]) == 1 and len(network.history["loss"]) == 1
     for kept, now in zip(before, network.get_weights(), strict=True):
         for a, b in zip(kept, now, strict=True):
             np.testing.assert_array_equal(a, b)
