@@ -308,7 +308,7 @@ class Network:
         convolutions = [i for i, layer in enumerate(self.layers) if isinstance(layer, Convolution)]
         if not convolutions:
             return 1  # dense layers are single matrix products, which BLAS already spreads
-        if not self.threads_help() and not (processes.supported() and processes.travels(self.layers)):
+        if not self.threads_help() and not (processes.supported() and processes.travels(self.layers, self.loss)):
             return 1
         return max(1, min(available_threads(), batch_size // MIN_SHARD))
 

@@ -36,8 +36,13 @@ def split_steps(network, workers: int, batch_size: int):
     """What shares each batch of a fit between ``workers`` cores: helper processes where the network's
     layers can travel to them (processes.py), else threads where they help (``network.threads_help``),
     else None (one thread, BLAS's threads in its matrix products)."""
-    if processes.supported() and processes.travels(network.layers):
-        shards = processes.ProcessShards(network, processes.acquire(workers - 1), batch_size)
+    if processes.supported() and processes.travels(network.layers, network.loss):
+        helpers = processes.acquire(workers - 1)
+        try:
+            shards = processes.ProcessShards(network, helpers, batch_size)
+        except BaseException:  # interrupted while a helper builds the network: none left waiting for us
+            processes.release(helpers)
+            raise
         if shards.helpers:
             return shards
         shards.close()

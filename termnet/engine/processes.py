@@ -27,12 +27,15 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import flat, products
 from .layer import Layer
+from .losses import LOSSES
 from .registry import LAYER_TYPES, layer_from_config, layer_type
 
 #: The environment a helper starts with: one thread per BLAS (set before it imports NumPy), one per core.
@@ -40,6 +43,9 @@ ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", 
                                      "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 #: How long a fit waits for a new helper to import NumPy and the engine before it trains without it.
 START_SECONDS = 30.0
+#: A helper whose share of a step takes more than STEP_SECONDS + STEP_PATIENCE times this process's share is
+#: taken as stuck: stopped, and the step done here.
+STEP_SECONDS, STEP_PATIENCE = 30.0, 10.0
 #: Messages are small JSON documents (a step's is ~40 bytes, a fit's the layers' specs).
 MESSAGE_BYTES = 1 << 20
 ALIGN = 64  # bytes: each array of the shared memory starts on a cache line
@@ -52,12 +58,14 @@ def supported() -> bool:
     return hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
 
 
-def travels(layers: list[Layer]) -> bool:
-    """Whether a helper can train a share of every batch for ``layers``: each of a built-in type (a helper
-    builds it from its spec) and none that keeps per-batch randomness in step with the original (``follow``)."""
-    return all(type(layer).__module__.startswith("termnet.engine.")
-               and LAYER_TYPES.get(layer_type(layer)) is type(layer)
-               and type(layer).follow is Layer.follow for layer in layers)
+def travels(layers: list[Layer], loss) -> bool:
+    """Whether a helper can train a share of every batch for ``layers`` and ``loss``: each of a built-in type
+    (a helper builds them from their names and specs) and no layer that keeps per-batch randomness in step with
+    the original (``follow``)."""
+    return (type(loss) in LOSSES.values()
+            and all(type(layer).__module__.startswith("termnet.engine.")
+                    and LAYER_TYPES.get(layer_type(layer)) is type(layer)
+                    and type(layer).follow is Layer.follow for layer in layers))
 
 
 # -- messages: one JSON document per datagram, a descriptor alongside when a fit starts ---------------------
@@ -116,6 +124,13 @@ class SharedArrays:
         self.memory = None
 
 
+def fit_message(network, rows: int) -> dict:
+    """What a helper builds its copy of ``network`` from, for shares of up to ``rows`` samples."""
+    return {"op": "fit", "rows": rows, "dtype": network.dtype.name, "width": int(np.prod(network.output_shape)),
+            "sample": list(network.input_shape), "shapes": [list(p.shape) for p in network.params()],
+            "loss": network.loss.name, "layers": [[layer_type(layer), layer.config()] for layer in network.layers]}
+
+
 # -- the helper process ---------------------------------------------------------------------------------------
 class _Share:
     """A helper's side of one fit: its copy of the network and the shared arrays."""
@@ -159,11 +174,12 @@ class _Share:
 
 
 def serve(fd: int) -> None:
-    """A helper's loop: fits and steps as the main process sends them, until it closes the socket."""
+    """A helper's loop: fits and steps as the main process sends them, until it closes the socket. Every
+    answer names the request it answers (``reply``), so an answer can never be taken for another's."""
     sock = socket.socket(fileno=fd)
     import termnet
 
-    _send(sock, {"ready": termnet.__file__})
+    _send(sock, {"reply": 0, "ready": termnet.__file__})
     share = None
     while True:
         message, fds = _receive(sock)
@@ -171,19 +187,21 @@ def serve(fd: int) -> None:
             return
         try:
             if message["op"] == "step":
+                if share is None:
+                    raise RuntimeError("a step came before any fit")
                 share.step(message["rows"], message["total"])
-                _send(sock, {"ok": True})
+                _send(sock, {"reply": message["seq"], "ok": True})
             elif message["op"] == "fit":
                 if share is not None:
                     share.close()
                 share = None
                 share = _Share(message, fds[0])
-                _send(sock, {"ok": True})
-            elif message["op"] == "rest" and share is not None:  # between fits: nothing held
+                _send(sock, {"reply": message["seq"], "ok": True})
+            elif message["op"] == "rest" and share is not None:  # between fits: nothing held, no answer
                 share.close()
                 share = None
         except Exception as error:  # noqa: BLE001 - told to the main process, which trains on without us
-            _send(sock, {"error": f"{type(error).__name__}: {error}"})
+            _send(sock, {"reply": message.get("seq"), "error": f"{type(error).__name__}: {error}"})
 
 
 class Helper:
@@ -198,67 +216,88 @@ class Helper:
                 [sys.executable, "-c", code], pass_fds=(theirs.fileno(),), env={**os.environ, **ONE_THREAD},
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True)  # a terminal's Ctrl+C is for this process, which decides what stops
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self.sock = ours
+        self.sequence = 0  # requests sent; the ready message answers "request" 0
+        self.waiting = True  # an answer is due (the ready message, first)
         self.started = False  # its ready message read
-        self.problem: str | None = None
+        self.problem: str | None = None  # why it is no longer used, once it is not
         self.arrays: SharedArrays | None = None
         self.params_shared = False  # the main process's layers hold their weights in our shared memory
 
-    def _reply(self, timeout: float | None) -> dict | None:
-        """The helper's next message; None if it sent nothing in time. A closed socket or an error message
-        marks it broken (``problem``)."""
-        while True:
-            readable, _, _ = select.select([self.sock], [], [], 1.0 if timeout is None else min(timeout, 1.0))
-            if readable:
+    def _request(self, message: dict, fds: tuple[int, ...] = (), answered: bool = True) -> None:
+        self.sequence += 1
+        try:
+            _send(self.sock, {**message, "seq": self.sequence}, fds)
+        except OSError as error:
+            self.problem = self.problem or f"the helper process is gone ({error})"
+        self.waiting = answered and self.problem is None
+
+    def _reply(self, timeout: float) -> dict | None:
+        """The answer to the latest request; None, and ``problem`` says why, if the helper stopped, answered an
+        error, out of turn or not at all within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.problem is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.problem = f"the helper process did not answer within {timeout:g} s"
+                break
+            try:
+                if not select.select([self.sock], [], [], min(left, 1.0))[0]:
+                    if self.process.poll() is not None:
+                        self.problem = f"the helper process stopped (exit code {self.process.returncode})"
+                    continue
                 message, fds = _receive(self.sock)
-                for fd in fds:
-                    os.close(fd)
-                if message is None:
-                    self.problem = f"the helper process stopped (exit code {self.process.poll()})"
-                elif "error" in message:
-                    self.problem = message["error"]
-                return message if self.problem is None else None
-            if self.process.poll() is not None:
-                self.problem = f"the helper process stopped (exit code {self.process.returncode})"
-                return None
-            if timeout is not None:
-                timeout -= 1.0
-                if timeout <= 0:
-                    return None
+            except (OSError, ValueError) as error:  # a socket reset under us; an answer that is not JSON
+                self.problem = f"the helper process's answer could not be read ({error})"
+                break
+            for fd in fds:
+                os.close(fd)
+            if message is None:
+                self.problem = f"the helper process stopped (exit code {self.process.poll()})"
+            elif not isinstance(message, dict) or message.get("reply") != self.sequence:
+                self.problem = f"the helper process answered out of turn: {str(message)[:80]}"
+            elif "error" in message:
+                self.problem = f"the helper process failed: {message['error']}"
+            else:
+                self.waiting = False
+                return message
+        return None
 
     def start(self, timeout: float = START_SECONDS) -> bool:
         """Wait until the helper has imported the engine (the same termnet as ours); whether it has."""
         if not self.started and self.problem is None:
             message = self._reply(timeout)
-            if message is None:
-                self.problem = self.problem or f"the helper process did not start within {timeout:g} s"
-            else:
+            if message is not None:
                 import termnet
 
                 if message.get("ready") != termnet.__file__:
-                    self.problem = f"the helper imported termnet from {message.get('ready')!r}"
+                    self.problem = f"the helper process imported termnet from {message.get('ready')!r}"
                 self.started = self.problem is None
         return self.started
 
     def begin(self, network, rows: int) -> bool:
         """Send a fit: the network's spec and fresh shared memory for shares of up to ``rows`` samples."""
         self.params_shared = False
-        fd = os.memfd_create("termnet-share", os.MFD_CLOEXEC)
         try:
-            shapes = [list(p.shape) for p in network.params()]
-            width = int(np.prod(network.output_shape))
-            self.arrays = SharedArrays(fd, shapes, rows, list(network.input_shape), width, network.dtype.name)
-            _send(self.sock, {"op": "fit", "rows": rows, "dtype": network.dtype.name, "width": width,
-                              "sample": list(network.input_shape), "shapes": shapes, "loss": network.loss.name,
-                              "layers": [[layer_type(layer), layer.config()] for layer in network.layers]}, (fd,))
+            fd = os.memfd_create("termnet-share", os.MFD_CLOEXEC)
         except OSError as error:
-            self.problem = f"could not send the fit ({error})"
+            self.problem = f"no shared memory for the helper process ({error})"
             return False
+        try:
+            message = fit_message(network, rows)
+            self.arrays = SharedArrays(fd, message["shapes"], rows, message["sample"], message["width"],
+                                       message["dtype"])
+            self._request(message, (fd,))
+        except OSError as error:
+            self.problem = f"no shared memory for the helper process ({error})"
         finally:
             os.close(fd)
-        return self._reply(None) is not None
+        return self.problem is None and self._reply(START_SECONDS) is not None
 
     def send_step(self, params: list[np.ndarray], x: np.ndarray, y: np.ndarray, total: int) -> None:
         arrays, rows = self.arrays, len(x)
@@ -267,62 +306,83 @@ class Helper:
                 np.copyto(shared, param)
         arrays.x[:rows] = x
         arrays.y[:rows] = y
-        try:
-            _send(self.sock, {"op": "step", "rows": rows, "total": total})
-        except OSError as error:
-            self.problem = f"the helper process is gone ({error})"
+        self._request({"op": "step", "rows": rows, "total": total})
 
-    def finish_step(self) -> bool:
+    def finish_step(self, timeout: float) -> bool:
         """Wait for the step sent; whether its gradients and outputs are in the shared arrays."""
-        return self.problem is None and self._reply(None) is not None
+        return self.problem is None and self._reply(timeout) is not None
 
     def rest(self) -> None:
         """The fit is over: the helper lets go of its network and memory, and so do we."""
         if self.arrays is not None:
             self.arrays.close()
             self.arrays = None
-        if self.problem is None:
-            try:
-                _send(self.sock, {"op": "rest"})
-            except OSError as error:
-                self.problem = str(error)
+        if self.problem is None and not self.waiting:
+            self._request({"op": "rest"}, answered=False)
 
     def close(self) -> None:
-        """Stop the helper: it exits when its socket closes."""
+        """Stop the helper: it exits when its socket closes (one that failed is not trusted to, and is killed)."""
         _live.discard(self)
         if self.arrays is not None:
             self.arrays.close()
             self.arrays = None
         self.sock.close()
-        if self.problem is not None and self.process.poll() is None:
-            self.process.kill()  # a helper that answered wrong is not trusted to stop by itself
+        try:
+            if self.problem is not None:
+                self.process.kill()
+            self.process.wait(timeout=5)  # reaped, not left a zombie
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 # -- the pool: helpers kept between fits ----------------------------------------------------------------------
 _idle: list[Helper] = []
 _live: set[Helper] = set()  # every helper started and not closed, idle or in a fit
 _lock = threading.Lock()
-_owner = os.getpid()
+#: Why a helper could not start, once one could not: then no other is tried in this process (each try could
+#: cost a fit up to START_SECONDS).
+start_problem: str | None = None
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the parent's helpers are the parent's (their sockets closed here, they run on)."""
+    global _lock
+    _lock = threading.Lock()
+    for helper in _live:
+        helper.sock.close()
+    _idle.clear()
+    _live.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def acquire(count: int) -> list[Helper]:
     """Up to ``count`` started helpers, for one fit (none that another fit is using)."""
-    global _owner
+    global start_problem
     with _lock:
-        if os.getpid() != _owner:  # a forked child: its parent's helpers are not its own
-            _idle.clear()
-            _owner = os.getpid()
         for helper in [helper for helper in _idle if helper.process.poll() is not None]:  # ended while idle
             _idle.remove(helper)
             helper.close()
         taken = [_idle.pop() for _ in range(min(count, len(_idle)))]
-    while len(taken) < count:
-        try:
-            taken.append(Helper())
-        except OSError:
-            break
-        _live.add(taken[-1])
-    started = [helper for helper in taken if helper.start()]
+    try:
+        while len(taken) < count and start_problem is None:
+            try:
+                taken.append(Helper())
+            except OSError as error:
+                start_problem = f"a helper process could not be started ({error})"
+                break
+            _live.add(taken[-1])
+        for helper in taken:
+            if not helper.start() and start_problem is None:
+                start_problem = helper.problem
+                warnings.warn(f"termnet trains on one core: {start_problem}", RuntimeWarning, stacklevel=4)
+    except BaseException:  # interrupted while waiting for a start: none left running
+        for helper in taken:
+            helper.close()
+        raise
+    started = [helper for helper in taken if helper.started]
     for helper in taken:
         if not helper.started:
             helper.close()
@@ -330,13 +390,14 @@ def acquire(count: int) -> list[Helper]:
 
 
 def release(helpers: list[Helper]) -> None:
-    """Back to the pool: the ones still working rest until the next fit; the others stop."""
+    """Back to the pool: the ones still working rest until the next fit; the others stop (one with an
+    answer still due, from a step a fit left unfinished, too: its next answer would be that step's)."""
     with _lock:
         for helper in helpers:
             if helper in _idle:  # released already
                 continue
             helper.rest()
-            if helper.problem is None and os.getpid() == _owner:
+            if helper.problem is None and not helper.waiting and helper in _live:
                 _idle.append(helper)
             else:
                 helper.close()
@@ -375,10 +436,10 @@ class ProcessShards:
     def __init__(self, network, helpers: list[Helper], batch_size: int):
         self.network = network
         self.workers = len(helpers) + 1
-        rows = -(-batch_size // self.workers)  # the largest share of a batch
-        self.helpers = [helper for helper in helpers if helper.begin(network, rows)]
+        # room for a whole batch: should helpers drop out, the shares of those left grow
+        self.helpers = [helper for helper in helpers if helper.begin(network, batch_size)]
         self.broken = [helper for helper in helpers if helper not in self.helpers]
-        self.problems: list[str] = [helper.problem for helper in self.broken]
+        self._tell(self.broken)
         self.flat = None
         if self.helpers:  # this process's weights in the first helper's shared memory: no copy at each step
             first = self.helpers[0]
@@ -387,6 +448,11 @@ class ProcessShards:
         self.params, self.grads = network.params(), network.grads()
         # one core each: this process's BLAS too, as its share runs beside the helpers
         self.blas = products.one_blas_thread() if self.helpers else None
+
+    @staticmethod
+    def _tell(failed: list[Helper]) -> None:
+        for helper in failed:
+            warnings.warn(f"termnet: {helper.problem}; training goes on without it", RuntimeWarning, stacklevel=4)
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Fill the network's gradients for the batch ``x``, ``y``; its output."""
@@ -397,11 +463,15 @@ class ProcessShards:
             return self.network.gradients(x, y)
         for helper, start, stop in zip(helpers, edges[1:-1], edges[2:]):
             helper.send_step(self.params, x[start:stop], y[start:stop], total)
+        started = time.perf_counter()
         outputs = [self.network.gradients(x[:edges[1]], y[:edges[1]], total)]
-        finished = [helper.finish_step() for helper in helpers]
+        # a helper's share takes about as long as ours: one that takes far longer is taken as stuck
+        patience = STEP_SECONDS + STEP_PATIENCE * (time.perf_counter() - started)
+        finished = [helper.finish_step(patience) for helper in helpers]
         if not all(finished):  # a helper failed: without it from now on, and this step again, here
-            self.broken += [helper for helper, ok in zip(helpers, finished) if not ok]
-            self.problems += [helper.problem for helper, ok in zip(helpers, finished) if not ok]
+            failed = [helper for helper, ok in zip(helpers, finished) if not ok]
+            self._tell(failed)
+            self.broken += failed
             self.helpers = [helper for helper, ok in zip(helpers, finished) if ok]
             return self.network.gradients(x, y)
         for helper, start, stop in zip(helpers, edges[1:-1], edges[2:]):
@@ -415,3 +485,4 @@ class ProcessShards:
         self.helpers = self.broken = []
         if self.blas is not None:
             self.blas.restore_original_limits()
+            self.blas = None

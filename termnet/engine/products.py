@@ -12,6 +12,7 @@ measured 0-10% slower, so they are cut only where the direct path exists.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -32,14 +33,44 @@ def blas_libraries() -> list[dict]:
     return [info for info in threadpool_info() if info.get("user_api") == "blas"]
 
 
-def one_blas_thread():
-    """Limit NumPy's BLAS to one thread until the returned limiter's ``restore_original_limits()`` (None
-    without threadpoolctl): for work already split over cores, one share on each."""
+class BlasLimit:
+    """One fit's hold on NumPy's BLAS at one thread (``one_blas_thread``)."""
+
+    def __init__(self):
+        self.held = True
+
+    def restore_original_limits(self) -> None:
+        """Let go; the last holder gives BLAS back the threads it had before the first."""
+        global _limiter, _holders
+        if not self.held:
+            return
+        self.held = False
+        with _limit_lock:
+            _holders -= 1
+            if _holders == 0 and _limiter is not None:
+                _limiter.restore_original_limits()
+                _limiter = None
+
+
+_limit_lock = threading.Lock()
+_holders = 0  # fits that hold the limit now: the limit is the process's, and fits may overlap (threads)
+_limiter = None
+
+
+def one_blas_thread() -> BlasLimit | None:
+    """Limit NumPy's BLAS to one thread until the returned hold's ``restore_original_limits()`` (None
+    without threadpoolctl): for work already split over cores, one share on each. Holds are counted, so two
+    overlapping fits that end in any order leave BLAS as it was before both."""
+    global _limiter, _holders
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
-    return ThreadpoolController().limit(limits=1, user_api="blas")
+    with _limit_lock:
+        if _holders == 0:
+            _limiter = ThreadpoolController().limit(limits=1, user_api="blas")
+        _holders += 1
+    return BlasLimit()
 
 
 @functools.cache

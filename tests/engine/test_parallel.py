@@ -57,7 +57,8 @@ def test_batches_of_fused_convolutions_are_split_only_where_helper_processes_can
 
     def with_activation(name, threads=None):
         return (Network(0.05, batch_size=64, threads=threads).add(Convolution((1, 8, 8), 3, 4))
-                .add(Activation(name)).add(Pooling(2)).add(Flatten()).add(FC(36, 5)).add(Activation("softmax")))
+                .add(Activation(name)).add(Pooling(2)).add(Flatten()).add(FC(36, 5)).add(Activation("softmax"))
+                .use("cross_entropy"))
 
     assert with_activation("relu")._workers(64) == (2 if helpers else 1)
     assert with_activation("relu").threads_help() is False
