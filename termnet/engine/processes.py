@@ -209,7 +209,8 @@ class Helper:
 
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        code = (f"import sys; sys.path.insert(0, {_ROOT!r}); "
+        # termnet from the folder ours came from, and nothing from the working folder (-c puts it first)
+        code = (f"import sys; sys.path[:] = [{_ROOT!r}] + [p for p in sys.path if p]; "
                 f"from termnet.engine.processes import serve; serve({theirs.fileno()})")
         try:
             self.process = subprocess.Popen(
