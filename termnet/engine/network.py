@@ -308,9 +308,11 @@ class Network:
         convolutions = [i for i, layer in enumerate(self.layers) if isinstance(layer, Convolution)]
         if not convolutions:
             return 1  # dense layers are single matrix products, which BLAS already spreads
-        if not self.threads_help() and not (processes.supported() and processes.travels(self.layers, self.loss)):
+        helpers = processes.supported() and processes.travels(self.layers, self.loss)
+        if not self.threads_help() and not helpers:
             return 1
-        return max(1, min(available_threads(), batch_size // MIN_SHARD))
+        smallest = processes.MIN_SHARE if helpers else MIN_SHARD
+        return max(1, min(available_threads(), batch_size // smallest))
 
     def threads_help(self) -> bool:
         """Whether splitting batches over threads trains faster than one thread with BLAS's threads: not when

@@ -50,6 +50,7 @@ class BlasLimit:
             if _holders == 0 and _limiter is not None:
                 _limiter.restore_original_limits()
                 _limiter = None
+                _let_any_thread_set_blas_threads()
 
 
 _limit_lock = threading.Lock()
@@ -68,9 +69,24 @@ def one_blas_thread() -> BlasLimit | None:
         return None
     with _limit_lock:
         if _holders == 0:
+            _let_any_thread_set_blas_threads()
             _limiter = ThreadpoolController().limit(limits=1, user_api="blas")
         _holders += 1
     return BlasLimit()
+
+
+def _let_any_thread_set_blas_threads() -> None:
+    """threadpoolctl 3.8+ lets only the thread that last set OpenBLAS's thread count set it again (any other
+    silently does nothing) until that thread lets go, which ``limit()`` never does. A fit in the app's worker
+    thread after a limit in the main thread (a benchmark's headless run) then kept BLAS's two threads beside a
+    helper process: 37% slower. The hold is the process's, so this fit takes control, and leaves it free after."""
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:
+        return
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)  # threadpoolctl 3.8+
+    if clear is not None:
+        clear(force=True)
 
 
 @functools.cache

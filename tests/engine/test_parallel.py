@@ -60,9 +60,12 @@ def test_batches_of_fused_convolutions_are_split_only_where_helper_processes_can
                 .add(Activation(name)).add(Pooling(2)).add(Flatten()).add(FC(36, 5)).add(Activation("softmax"))
                 .use("cross_entropy"))
 
-    assert with_activation("relu")._workers(64) == (2 if helpers else 1)
+    # 64 samples: shares of at least 16 in helper processes, 32 in threads
+    assert with_activation("relu")._workers(64) == (4 if helpers else 1)
+    assert with_activation("relu")._workers(32) == (2 if helpers else 1)
     assert with_activation("relu").threads_help() is False
-    assert with_activation("tanh")._workers(64) == 2  # 64 samples: two shards of at least 32
+    assert with_activation("tanh")._workers(64) == (4 if helpers else 2)
+    assert with_activation("tanh")._workers(32) == (2 if helpers else 1)
     assert with_activation("tanh").threads_help() is True
     assert with_activation("relu", threads=3)._workers(64) == 3  # asked for: split all the same
 

@@ -330,3 +330,33 @@ def test_overlapping_fits_give_blas_back_its_threads_in_any_order():
         second.restore_original_limits()
         second.restore_original_limits()  # twice: no effect
         assert max(blas_threads()) == 2
+
+
+def test_a_hold_taken_in_another_thread_limits_blas_all_the_same():
+    """threadpoolctl 3.8+ ignores a thread's limit while another thread controls OpenBLAS, which a limit and
+    its restore in the main thread leave it doing: a fit in the app's worker thread must be limited anyway."""
+    import threading
+
+    from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
+
+    from termnet.engine import products
+
+    def blas_threads():
+        return max([info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] or [0])
+
+    with threadpool_limits(2, user_api="blas"):
+        if blas_threads() < 2:
+            pytest.skip("no BLAS with two threads to limit here")
+        ThreadpoolController().limit(limits=1, user_api="blas").restore_original_limits()  # the main thread's
+        seen = []
+
+        def worker():
+            hold = products.one_blas_thread()
+            seen.append(blas_threads())
+            hold.restore_original_limits()
+            seen.append(blas_threads())
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert seen == [1, 2]
