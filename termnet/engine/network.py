@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from . import conv_pool, flat, fusion, parallel, processes
+from . import conv_pool, flat, fusion, parallel
 from .activation import Activation
 from .callbacks import CallbackList
 from .convolution import Convolution
@@ -308,6 +308,8 @@ class Network:
         convolutions = [i for i, layer in enumerate(self.layers) if isinstance(layer, Convolution)]
         if not convolutions:
             return 1  # dense layers are single matrix products, which BLAS already spreads
+        from . import processes  # only for a fit that may split: not among the first screen's imports
+
         helpers = processes.supported() and processes.travels(self.layers, self.loss)
         if not self.threads_help() and not helpers:
             return 1

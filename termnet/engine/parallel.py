@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import fusion, processes, products
+from . import fusion, products
 
 MIN_SHARD = 32  # below this, Python overhead per layer outweighs the parallel work (measured: 16 gains nothing)
 
@@ -36,6 +36,8 @@ def split_steps(network, workers: int, batch_size: int):
     """What shares each batch of a fit between ``workers`` cores: helper processes where the network's
     layers can travel to them (processes.py), else threads where they help (``network.threads_help``),
     else None (one thread, BLAS's threads in its matrix products)."""
+    from . import processes  # sockets and subprocesses: imported by the first fit that splits, not at startup
+
     if processes.supported() and processes.travels(network.layers, network.loss):
         helpers = processes.acquire(workers - 1)
         try:
