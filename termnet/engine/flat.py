@@ -41,6 +41,9 @@ def flatten_layers(layers: list[Layer], params: np.ndarray | None = None, grads:
     owned = [layer.params() for layer in layers]
     if not any(owned):
         return None
+    arrays = [id(array) for arrays in owned for array in arrays] + [id(g) for layer in layers for g in layer.grads()]
+    if len(set(arrays)) != len(arrays):
+        return None  # an array two layers share (tied weights): one slice each would part them
     dtypes = {array.dtype for arrays in owned for array in arrays}
     if len(dtypes) != 1:
         return None
@@ -63,6 +66,7 @@ def flatten_layers(layers: list[Layer], params: np.ndarray | None = None, grads:
         start += len(arrays)
     held = [array for layer in layers for array in layer.params()]
     held_grads = [array for layer in layers for array in layer.grads()]
-    if all(a is b for a, b in zip(held, param_views)) and all(a is b for a, b in zip(held_grads, grad_views)):
+    if (len(held) == len(param_views) == len(held_grads) == len(grad_views)
+            and all(a is b for a, b in zip(held, param_views)) and all(a is b for a, b in zip(held_grads, grad_views))):
         return params, grads
     return None

@@ -310,7 +310,8 @@ class Network:
             return 1  # dense layers are single matrix products, which BLAS already spreads
         from . import processes  # only for a fit that may split: not among the first screen's imports
 
-        helpers = processes.supported() and processes.travels(self.layers, self.loss)
+        helpers = (processes.supported() and processes.start_problem is None
+                   and processes.travels(self.layers, self.loss))
         if not self.threads_help() and not helpers:
             return 1
         smallest = processes.MIN_SHARE if helpers else MIN_SHARD
@@ -463,12 +464,13 @@ class Network:
             self.schedule_steps, self.schedule_step = steps * epochs, 0  # this fit's steps are the plan
         self.stop_training = False
         self.last_logs = {}
-        params, grads = self._begin_steps(batch_size)
-        self._fit_start = [p.copy() for p in params]  # what a divergence falls back on when the epoch's start is bad
-        try:
+        try:  # Ctrl+C while a helper starts, or a callback's error: nothing of the fit's set-up stays behind
+            params, grads = self._begin_steps(batch_size)
+            self._fit_start = [p.copy() for p in params]  # what a divergence falls back on if the epoch's start is bad
             callbacks.on_train_begin({"epochs": epochs, "steps": steps, "samples": count})
         except BaseException:
             self._end_steps()
+            self._augment = None
             raise
         # overflow on the way to a NaN loss is expected: _diverged reports it with advice
         try:
@@ -498,9 +500,14 @@ class Network:
     def _end_steps(self) -> None:
         for layer in self.layers:
             layer.buffers = None
-        if self._sharded:
-            self._sharded.close()
-        self._sharded = self._flat = None
+        sharded, self._sharded = getattr(self, "_sharded", None), None
+        if sharded:
+            sharded.close()
+            if getattr(sharded, "flat", None) is not None:
+                # the weights lived in memory shared with a helper: back in arrays of their own (a fork of this
+                # process would share, not copy, that memory)
+                flat.flatten_layers(self.layers)
+        self._flat = None
 
     def split_validation(self, count: int, validation_split: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows trained on and the rows held out when ``validation_split`` of ``count`` samples are.

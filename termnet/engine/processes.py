@@ -232,6 +232,7 @@ class Helper:
         self.problem: str | None = None  # why it is no longer used, once it is not
         self.arrays: SharedArrays | None = None
         self.params_shared = False  # the main process's layers hold their weights in our shared memory
+        self.foreign = False  # started by the process this one was forked from
 
     def _request(self, message: dict, fds: tuple[int, ...] = (), answered: bool = True) -> None:
         self.sequence += 1
@@ -331,6 +332,8 @@ class Helper:
             self.arrays.close()
             self.arrays = None
         self.sock.close()
+        if self.foreign:
+            return
         try:
             if self.problem is not None:
                 self.process.kill()
@@ -348,12 +351,22 @@ _lock = threading.Lock()
 start_problem: str | None = None
 
 
+def _warn(text: str) -> None:
+    """A RuntimeWarning that points at the caller's code (the line that called fit), not at termnet's."""
+    level, frame = 1, sys._getframe(1)
+    package = _ROOT + os.sep + "termnet" + os.sep
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(text, RuntimeWarning, stacklevel=level)
+
+
 def _forget_after_fork() -> None:
     """In a forked child: the parent's helpers are the parent's (their sockets closed here, they run on)."""
     global _lock
     _lock = threading.Lock()
     for helper in _live:
         helper.sock.close()
+        helper.foreign = True  # the parent's process: never killed from here
     _idle.clear()
     _live.clear()
 
@@ -381,7 +394,7 @@ def acquire(count: int) -> list[Helper]:
         for helper in taken:
             if not helper.start() and start_problem is None:
                 start_problem = helper.problem
-                warnings.warn(f"termnet trains on one core: {start_problem}", RuntimeWarning, stacklevel=4)
+                _warn(f"termnet trains on one core: {start_problem}")
     except BaseException:  # interrupted while waiting for a start: none left running
         for helper in taken:
             helper.close()
@@ -456,7 +469,7 @@ class ProcessShards:
     @staticmethod
     def _tell(failed: list[Helper]) -> None:
         for helper in failed:
-            warnings.warn(f"termnet: {helper.problem}; training goes on without it", RuntimeWarning, stacklevel=4)
+            _warn(f"termnet: {helper.problem}; training goes on without it")
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Fill the network's gradients for the batch ``x``, ``y``; its output."""

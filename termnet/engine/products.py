@@ -12,6 +12,7 @@ measured 0-10% slower, so they are cut only where the direct path exists.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import numpy as np
@@ -48,6 +49,7 @@ class BlasLimit:
         with _limit_lock:
             _holders -= 1
             if _holders == 0 and _limiter is not None:
+                _let_any_thread_set_blas_threads()  # the last fit to end may not be the thread that limited
                 _limiter.restore_original_limits()
                 _limiter = None
                 _let_any_thread_set_blas_threads()
@@ -56,6 +58,16 @@ class BlasLimit:
 _limit_lock = threading.Lock()
 _holders = 0  # fits that hold the limit now: the limit is the process's, and fits may overlap (threads)
 _limiter = None
+
+
+def _forget_holds_after_fork() -> None:
+    """A forked child holds none of its parent's fits (and must not wait on a lock a parent's thread held)."""
+    global _limit_lock, _holders, _limiter
+    _limit_lock, _holders, _limiter = threading.Lock(), 0, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_holds_after_fork)
 
 
 def one_blas_thread() -> BlasLimit | None:

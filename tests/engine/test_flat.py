@@ -87,3 +87,14 @@ def test_batchnorm_statistics_stay_out_of_the_flat_arrays():
     for kept, now in zip(state, network.layers[1].state()):
         assert not np.shares_memory(now, params)
         np.testing.assert_array_equal(kept, now)
+
+
+def test_weights_two_layers_share_stay_shared_through_a_fit():
+    """Tied weights (one array in two layers) would be parted by a slice each: such layers keep their arrays."""
+    x = np.random.default_rng(0).random((32, 6)).astype(np.float32)
+    network = (Network(0.1, epochs=1, batch_size=8, seed=0).add(FC(6, 6)).add(Activation("tanh")).add(FC(6, 6))
+               .use("mse").build((6,)))
+    network.layers[2].weights = network.layers[0].weights
+    assert flat.flatten_layers(network.layers) is None
+    network.fit(x, x)
+    assert network.layers[2].weights is network.layers[0].weights

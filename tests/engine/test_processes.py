@@ -360,3 +360,81 @@ def test_a_hold_taken_in_another_thread_limits_blas_all_the_same():
         thread.start()
         thread.join()
         assert seen == [1, 2]
+
+
+def test_blas_gets_its_threads_back_when_the_last_fit_ends_in_another_thread():
+    """The main thread limits first (and so controls OpenBLAS in threadpoolctl 3.8); a worker's fit ends last."""
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from termnet.engine import products
+
+    def blas_threads():
+        return max([info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] or [0])
+
+    with threadpool_limits(2, user_api="blas"):
+        if blas_threads() < 2:
+            pytest.skip("no BLAS with two threads to limit here")
+        first = products.one_blas_thread()
+        holds, go, seen = [], threading.Event(), []
+
+        def worker():
+            holds.append(products.one_blas_thread())
+            go.wait(10)
+            holds[0].restore_original_limits()
+            seen.append(blas_threads())
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        while not holds:
+            time.sleep(0.01)
+        first.restore_original_limits()
+        assert blas_threads() == 1  # the worker's fit still holds it
+        go.set()
+        thread.join()
+        assert seen == [2]
+
+
+def test_after_a_fit_the_weights_are_this_process_s_own_again():
+    """During the fit they live in memory shared with the helper; a fork of this process would share that
+    memory (not copy it), so a child's change would reach the parent's weights."""
+    x, labels = data()
+    network = cnn(threads=2, epochs=1).fit(x, labels)
+    for array in network.params() + network.grads():
+        assert array.base is not None and array.base.flags.owndata  # a view of a flat array NumPy allocated
+    before = network.get_weights()
+    pid = os.fork()
+    if pid == 0:  # the child changes its copy of the weights, and ends
+        network.params()[0][...] += 100
+        os._exit(0)
+    os.waitpid(pid, 0)
+    for kept, now in zip(before, network.get_weights()):
+        for a, b in zip(kept, now):
+            np.testing.assert_array_equal(a, b)
+    assert cnn(threads=2, epochs=1).fit(x, labels).history["loss"]  # the parent's helper survived the child
+
+
+def test_a_fit_interrupted_while_it_sets_up_leaves_nothing_behind(monkeypatch):
+    from termnet.engine import parallel
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parallel, "split_steps", interrupted)
+    x, labels = data()
+    network = cnn(threads=2)
+    with pytest.raises(KeyboardInterrupt):
+        network.fit(x, labels)
+    assert all(layer.buffers is None for layer in network.layers)
+    assert network._sharded is None and network._flat is None and network._augment is None
+
+
+def test_once_a_helper_could_not_start_batches_split_over_threads_in_shares_of_32(monkeypatch):
+    from termnet.engine import network as network_module
+
+    monkeypatch.setattr(network_module, "available_threads", lambda: 4)
+    tanh = cnn(activation="tanh", batch_size=32).build((1, 8, 8))
+    assert tanh._workers(32) == 2  # two shares of 16, for two processes
+    monkeypatch.setattr(processes, "start_problem", "could not start")
+    assert tanh._workers(32) == 1 and tanh._workers(64) == 2  # threads: shares of 32
