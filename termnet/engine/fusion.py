@@ -49,18 +49,18 @@ def steps(layers: list[Layer]) -> list[tuple[int, int]]:
     return spans
 
 
-def forward(layers: list[Layer], x: np.ndarray, training: bool) -> np.ndarray:
-    """``x`` through every layer, as ``layer.forward`` one after another would give."""
-    index, count = 0, len(layers)
-    while index < count:
-        end = step_end(layers, index)
+def forward(layers: list[Layer], x: np.ndarray, training: bool,
+            spans: list[tuple[int, int]] | None = None) -> np.ndarray:
+    """``x`` through every layer, as ``layer.forward`` one after another would give. ``spans``: ``steps(layers)``
+    worked out once, for a fit's many forwards (finding them costs ~13 us of the MLP's ~160 us forward, timed
+    alone; its epoch did not change measurably)."""
+    for index, end in spans or steps(layers):
         if end - index == 3:
             x = conv_pool.forward(*layers[index:end], x, training)
         elif end - index == 2:
             x = relu_max_pool_forward(*layers[index:end], x, training)
         else:
             x = layers[index].forward(x, training)
-        index = end
     return x
 
 

@@ -272,7 +272,7 @@ class Network:
     # -- computation ------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Every layer's forward in turn (a relu before max pooling fused with it, see fusion.py)."""
-        return fusion.forward(self.layers, x, training)
+        return fusion.forward(self.layers, x, training, getattr(self, "_spans", None))
 
     def _fused(self) -> bool:
         last = self.layers[-1]
@@ -492,6 +492,7 @@ class Network:
         for layer in self.layers:  # each step reuses the arrays of the one before; the fit's end frees them
             layer.buffers = {}
         self._flat = flat.flatten_layers(self.layers)  # before any replica or helper shares the layers' arrays
+        self._spans = fusion.steps(self.layers)  # the layers cannot change during the fit: its steps are known
         workers = self._workers(batch_size)
         self._sharded = parallel.split_steps(self, workers, batch_size) if workers > 1 else None
         self._flat = getattr(self._sharded, "flat", self._flat)  # a helper's: the weights in shared memory
@@ -507,7 +508,7 @@ class Network:
                 # the weights lived in memory shared with a helper: back in arrays of their own (a fork of this
                 # process would share, not copy, that memory)
                 flat.flatten_layers(self.layers)
-        self._flat = None
+        self._flat = self._spans = None
 
     def split_validation(self, count: int, validation_split: float) -> tuple[np.ndarray, np.ndarray]:
         """The rows trained on and the rows held out when ``validation_split`` of ``count`` samples are.
@@ -645,7 +646,7 @@ class Network:
     def __getstate__(self) -> dict:
         # a fit's split steps (helper processes' sockets, a thread pool) are that fit's: a copy never carries them
         state = self.__dict__.copy()
-        for name in ("_sharded", "_flat"):
+        for name in ("_sharded", "_flat", "_spans"):
             if name in state:
                 state[name] = None
         return state
