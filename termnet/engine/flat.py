@@ -2,7 +2,7 @@
 
 Plain gradient descent then updates every weight in one pass over one array instead of one pass per array:
 the reference MLP has six (two per FC layer), and the calls, not the numbers, were half of its update's time
-(67 -> ~35 us a step). The layers keep working on their own attributes, which are now views; nothing else
+(67 -> ~40 us a step). The layers keep working on their own attributes, which are now views; nothing else
 changes, and the views stay the layers' arrays after the fit. A helper process (processes.py) points its
 layers at shared memory the same way.
 """

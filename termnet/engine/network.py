@@ -321,7 +321,7 @@ class Network:
         """Whether splitting batches over threads trains faster than one thread with BLAS's threads: not when
         every convolution is one matrix product with its relu and pooling (conv_pool.py), most of the step,
         which BLAS spreads. Measured, the reference CNN on 2 threads: 3.95 ms a batch of 64 with BLAS's, 4.72
-        in two thread shards (5.40 on one). Helper processes do not share the GIL: 3.4 ms (processes.py)."""
+        in two thread shards (5.40 on one). Helper processes do not share the GIL: 3.8-4.1 ms (processes.py)."""
         if self.threads is not None:
             return True
         return not all(conv_pool.fuses(*self.layers[i:i + 3])
