@@ -36,14 +36,15 @@ def load_mnist_or_synthetic(option: str | None = None, samples: int = 60000):
     return x, y, x[:10000], y[:10000], "random 28x28 images (real MNIST not found)"
 
 
-def peak_resident_mib(field: str = "VmHWM") -> float:
-    """This process's peak resident memory in MiB (``field="VmRSS"``: the current one, on Linux).
+def peak_resident_mib(field: str = "VmHWM", pid: int | str = "self") -> float:
+    """A process's peak resident memory in MiB (``field="VmRSS"``: the current one, on Linux); this one's
+    unless ``pid`` names another (a helper process).
 
     Linux's ``getrusage`` carries a parent's peak into a child across fork and exec, so a fresh
     subprocess started by a big benchmark would report the parent's; the kernel's VmHWM is the
-    peak of this process's own memory. Elsewhere, ``getrusage``.
+    peak of this process's own memory. Elsewhere, ``getrusage`` (this process only).
     """
-    status = Path("/proc/self/status")
+    status = Path(f"/proc/{pid}/status")
     if status.is_file():
         for line in status.read_text().splitlines():
             if line.startswith(f"{field}:"):
@@ -52,6 +53,18 @@ def peak_resident_mib(field: str = "VmHWM") -> float:
 
     unit = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit / 2**20
+
+
+def cpu_seconds(pid: int, thread: int | None = None) -> float | None:
+    """The CPU time process ``pid`` (or only its thread ``thread``) has used so far, from Linux's /proc; None
+    elsewhere or once it has ended. On a machine shared with other work, wall-clock figures grow with the
+    load; this one much less."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    try:
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, in clock ticks
 
 
 def seconds(fn, *args) -> float:

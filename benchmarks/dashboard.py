@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from textual import events  # noqa: E402
 from textual.widgets import TabbedContent  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from benchmarks.common import mnist_dir  # noqa: E402
 from termnet.app import make_app  # noqa: E402
 from termnet.app.screens import dashboard as dashboard_module  # noqa: E402
@@ -45,7 +46,7 @@ TAB_KEYS = {"c": "confusion", "g": "digits", "i": "inside", "r": "runs", "v": "d
 
 def cpu_seconds() -> float:
     """This process's CPU seconds and those of the helper processes that train a share of each batch."""
-    return time.process_time() + processes.helper_cpu_seconds()
+    return time.process_time() + sum(filter(None, map(common.cpu_seconds, processes.helper_pids())))
 
 
 class EpochClock(Callback):

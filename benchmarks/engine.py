@@ -188,11 +188,7 @@ x, y = tiled(x, y, {samples})
 before = peak_resident_mib("VmRSS")
 termnet_model("cnn").fit(x, y)
 from termnet.engine import processes
-helpers = 0.0  # a helper process that trained a share of each batch: its peak counts too
-for pid in processes.idle_helper_pids():
-    for line in open(f"/proc/{{pid}}/status"):
-        if line.startswith("VmHWM:"):
-            helpers += int(line.split()[1]) / 1024
+helpers = sum(peak_resident_mib(pid=pid) for pid in processes.helper_pids())  # a share of each batch: its peak too
 print(peak_resident_mib() + helpers, before)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.common import cpu_seconds  # noqa: E402
+
 #: Escape sequences: CSI (cursor moves, colours, modes), OSC (title, clipboard), and two-byte ones.
 _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 #: The first screen: the Build tab's layer panel title and the footer's quit key, drawn in one frame.
@@ -88,18 +92,6 @@ def close(pid: int, master: int) -> None:
     os.close(master)
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """The CPU time the process's main thread has used so far (Linux only; None elsewhere): the work the first
-    screen took, without the data loading in its worker thread beside it.
-
-    On a machine shared with other work, the wall-clock figures grow with the load; this one much less."""
-    try:
-        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, in clock ticks
-
-
 def one_run(size: tuple[int, int], env: dict[str, str]) -> tuple[float | None, float | None, float | None]:
     """Seconds from the fork to the first screen and to the data loaded (None: not seen in TIMEOUT), and the
     CPU seconds termnet had used when the first screen was drawn."""
@@ -122,7 +114,7 @@ def one_run(size: tuple[int, int], env: dict[str, str]) -> tuple[float | None, f
             stream += chunk
             text = visible(stream)
             if first is None and all(marker in text for marker in FIRST_SCREEN):
-                first, cpu = now, cpu_seconds(pid)
+                first, cpu = now, cpu_seconds(pid, thread=pid)  # the main thread: the first screen's work
             if DATA_LOADED.search(text):
                 loaded = now
     finally:

@@ -176,6 +176,8 @@ class Network:
         self.last_logs: dict = {}
         self.input_shape: Shape | None = None
         self.first_trainable = 0
+        # a fit's own (Network._begin_steps): its split steps, flat weights and gradients, and fused steps
+        self._sharded = self._flat = self._spans = None
 
     @property
     def learning_rate(self) -> float:
@@ -272,7 +274,7 @@ class Network:
     # -- computation ------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Every layer's forward in turn (a relu before max pooling fused with it, see fusion.py)."""
-        return fusion.forward(self.layers, x, training, getattr(self, "_spans", None))
+        return fusion.forward(self.layers, x, training, self._spans)
 
     def _fused(self) -> bool:
         last = self.layers[-1]
@@ -310,8 +312,7 @@ class Network:
             return 1  # dense layers are single matrix products, which BLAS already spreads
         from . import processes  # only for a fit that may split: not among the first screen's imports
 
-        helpers = (processes.supported() and processes.start_problem is None
-                   and processes.travels(self.layers, self.loss))
+        helpers = processes.usable(self.layers, self.loss)
         if not self.threads_help() and not helpers:
             return 1
         smallest = processes.MIN_SHARE if helpers else MIN_SHARD
@@ -501,7 +502,7 @@ class Network:
     def _end_steps(self) -> None:
         for layer in self.layers:
             layer.buffers = None
-        sharded, self._sharded = getattr(self, "_sharded", None), None
+        sharded, self._sharded = self._sharded, None
         if sharded:
             sharded.close()
             if getattr(sharded, "flat", None) is not None:

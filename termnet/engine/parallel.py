@@ -38,7 +38,7 @@ def split_steps(network, workers: int, batch_size: int):
     else None (one thread, BLAS's threads in its matrix products)."""
     from . import processes  # sockets and subprocesses: imported by the first fit that splits, not at startup
 
-    if processes.supported() and processes.travels(network.layers, network.loss):
+    if processes.usable(network.layers, network.loss):
         helpers = processes.acquire(workers - 1)
         try:
             shards = processes.ProcessShards(network, helpers, batch_size)

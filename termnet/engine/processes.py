@@ -61,6 +61,12 @@ def supported() -> bool:
     return hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
 
 
+def usable(layers: list[Layer], loss) -> bool:
+    """Whether a fit of ``layers`` and ``loss`` can split its batches with helpers here: the system has them,
+    none failed to start in this process, and the layers and loss can travel to one."""
+    return supported() and start_problem is None and travels(layers, loss)
+
+
 def travels(layers: list[Layer], loss) -> bool:
     """Whether a helper can train a share of every batch for ``layers`` and ``loss``: each of a built-in type
     (a helper builds them from their names and specs) and no layer that keeps per-batch randomness in step with
@@ -109,17 +115,13 @@ class SharedArrays:
             os.ftruncate(fd, self.nbytes)
         self.memory = mmap.mmap(fd, self.nbytes)
 
-        def flat(name):
+        def region(name):
             return np.frombuffer(self.memory, self.dtype, regions[name], offsets[name])
 
-        def pieces(whole):
-            starts = np.cumsum([0] + sizes)
-            return [whole[a:b].reshape(shape) for a, b, shape in zip(starts[:-1], starts[1:], shapes)]
-
-        self.flat_params, self.flat_grads = flat("params"), flat("grads")
-        self.params, self.grads = pieces(self.flat_params), pieces(self.flat_grads)
-        self.x = flat("x").reshape((rows, *sample))
-        self.y, self.out = flat("y").reshape(rows, width), flat("out").reshape(rows, width)
+        self.flat_params, self.flat_grads = region("params"), region("grads")
+        self.params, self.grads = flat.views_of(self.flat_params, shapes), flat.views_of(self.flat_grads, shapes)
+        self.x = region("x").reshape((rows, *sample))
+        self.y, self.out = region("y").reshape(rows, width), region("out").reshape(rows, width)
 
     def close(self) -> None:
         # dropped, not closed: a layer may still hold a view (its input), which keeps the mapping alive until then
@@ -420,23 +422,10 @@ def release(helpers: list[Helper]) -> None:
                 helper.close()
 
 
-def idle_helper_pids() -> list[int]:
-    """The process ids of the helpers waiting for a fit (what a memory benchmark adds up)."""
-    with _lock:
-        return [helper.process.pid for helper in _idle]
-
-
-def helper_cpu_seconds() -> float:
-    """The CPU seconds every running helper has used so far (from Linux's /proc; what a benchmark that reads
-    this process's CPU time adds, as the helpers do a share of its training)."""
-    ticks = 0
-    for helper in list(_live):
-        try:
-            fields = Path(f"/proc/{helper.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
+def helper_pids() -> list[int]:
+    """The process ids of the running helpers, idle or in a fit (what a benchmark adds to this process's CPU
+    time and memory)."""
+    return [helper.process.pid for helper in list(_live)]
 
 
 @atexit.register

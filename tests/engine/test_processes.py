@@ -215,6 +215,13 @@ def test_a_network_that_cannot_use_helpers_splits_over_threads_as_before():
         steps.close()
 
 
+def blas_threads() -> int:
+    """The most threads any BLAS NumPy has loaded would use now (0: none known)."""
+    from threadpoolctl import threadpool_info
+
+    return max([info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] or [0])
+
+
 class FakeProcess:
     returncode = None
 
@@ -313,23 +320,20 @@ def test_with_two_helpers_one_may_stop_and_the_other_takes_a_larger_share(which)
 
 
 def test_overlapping_fits_give_blas_back_its_threads_in_any_order():
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from termnet.engine import products
 
-    def blas_threads():
-        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-
     with threadpool_limits(2, user_api="blas"):
-        if not blas_threads() or max(blas_threads()) < 2:
+        if blas_threads() < 2:
             pytest.skip("no BLAS with two threads to limit here")
         first, second = products.one_blas_thread(), products.one_blas_thread()
-        assert max(blas_threads()) == 1
+        assert blas_threads() == 1
         first.restore_original_limits()
-        assert max(blas_threads()) == 1  # the second fit still runs on one core
+        assert blas_threads() == 1  # the second fit still runs on one core
         second.restore_original_limits()
         second.restore_original_limits()  # twice: no effect
-        assert max(blas_threads()) == 2
+        assert blas_threads() == 2
 
 
 def test_a_hold_taken_in_another_thread_limits_blas_all_the_same():
@@ -337,12 +341,9 @@ def test_a_hold_taken_in_another_thread_limits_blas_all_the_same():
     its restore in the main thread leave it doing: a fit in the app's worker thread must be limited anyway."""
     import threading
 
-    from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
+    from threadpoolctl import ThreadpoolController, threadpool_limits
 
     from termnet.engine import products
-
-    def blas_threads():
-        return max([info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] or [0])
 
     with threadpool_limits(2, user_api="blas"):
         if blas_threads() < 2:
@@ -366,12 +367,9 @@ def test_blas_gets_its_threads_back_when_the_last_fit_ends_in_another_thread():
     """The main thread limits first (and so controls OpenBLAS in threadpoolctl 3.8); a worker's fit ends last."""
     import threading
 
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     from termnet.engine import products
-
-    def blas_threads():
-        return max([info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] or [0])
 
     with threadpool_limits(2, user_api="blas"):
         if blas_threads() < 2:
